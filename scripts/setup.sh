@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One-time (idempotent) set-up: npm packages, the TypeScript build, and the Python venv that holds the
-# test oracles (tensorstore, numpy, opencv-python-headless). Safe to run again; it skips what is current.
+# One-time (idempotent) set-up: npm packages, the native OpenCV addon (scripts/native.sh; ~3 min the first
+# time on 2 cores, cached in ~/.cache/emingest after that), the TypeScript build, and the Python venv that
+# holds the test oracles (tensorstore, numpy, opencv-python-headless). Safe to run again; it skips what is current.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,6 +11,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   log "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+log "native OpenCV addon"
+bash scripts/native.sh > /dev/null
 
 log "building TypeScript"
 npx tsc -p tsconfig.json

@@ -3,13 +3,13 @@
 //
 //   node dist/bench/align/node-pair.js PREV.png CUR.png [PARAMS_JSON]   (Partial<AlignParams>; default: the defaults)
 //
-// Before the timer: OpenCV.js is loaded and the engine warmed up (see below; a worker aligns many slices, and
-// WASM tier-up, JIT and heap growth are per-process costs). Timed, in this order:
+// Before the timer: the native OpenCV addon is loaded and the engine warmed up (see below; a worker aligns
+// many slices, and JIT and heap growth are per-process costs). Timed, in this order:
 // read + decode PREV (sharp), features of PREV, drop the image; the same for CUR; alignPair. Peak memory:
-// process.resourceUsage().maxRSS and /proc/self/status VmHWM (the WASM heap is part of RSS).
+// process.resourceUsage().maxRSS and /proc/self/status VmHWM.
 import { readFile } from "node:fs/promises";
 import { readFileSync } from "node:fs";
-import { alignPair, DEFAULT_ALIGN_PARAMS, extractFeatures, loadOpenCv, type AlignParams, type SliceFeatures } from "../../core/align/index.js";
+import { alignPair, DEFAULT_ALIGN_PARAMS, extractFeatures, openCv, type AlignParams, type SliceFeatures } from "../../core/align/index.js";
 import { IDENTITY } from "../../core/geometry/affine.js";
 import { decodeSlice, isGray16 } from "../../core/image/decode.js";
 import { DEFAULT_TISSUE, renderTissue } from "../../core/sample/index.js";
@@ -28,9 +28,9 @@ async function main(argv: readonly string[]): Promise<void> {
   const [prevFile, curFile] = argv;
   const params = JSON.parse(argv[2] ?? "{}") as Partial<AlignParams>;
   if (!prevFile || !curFile) throw new Error("usage: node-pair.js PREV.png CUR.png [PARAMS_JSON]");
-  await loadOpenCv();
+  openCv();
   // Warm-up, as in a worker that has aligned slices before: two pairs at the size features are found on
-  // (WASM tier-up, JIT, and the WASM heap grown to its working size).
+  // (JIT tier-up and the heap grown to its working size).
   const side = params.maxSize ?? DEFAULT_ALIGN_PARAMS.maxSize;
   const tissue = { ...DEFAULT_TISSUE, cellSize: (DEFAULT_TISSUE.cellSize * side) / 1024 };
   const warm = (z: number) => ({ width: side, height: side, data: renderTissue(tissue, { z, transform: IDENTITY, width: side, height: side, noise: 6 }) });

@@ -4,7 +4,7 @@
 // f*i + (f-1)/2 (pixel centres on integers, core/image/gray.ts).
 import type { Gray8 } from "../image/gray.js";
 import { downsampleForFeatures } from "./downsample.js";
-import { loadOpenCv, withCleanup } from "./opencv.js";
+import { openCv } from "./opencv.js";
 import { resolveAlignParams, type AlignParams } from "./params.js";
 
 export type Detector = "akaze";
@@ -40,7 +40,6 @@ export function toFullResolution(c: number, f: number): number {
 
 export async function extractFeatures(img: Gray8, params: Partial<AlignParams> = {}): Promise<SliceFeatures> {
   const p = resolveAlignParams(params);
-  const cv = await loadOpenCv();
   const factor = featureFactor(img.width, img.height, p.maxSize);
   const small = downsampleForFeatures(img, factor);
   const empty: SliceFeatures = {
@@ -57,48 +56,29 @@ export async function extractFeatures(img: Gray8, params: Partial<AlignParams> =
   };
   // AKAZE needs a few pixels of scale space; a tiny or empty image simply has no features.
   if (small.width < 16 || small.height < 16) return empty;
-  return withCleanup((track) => {
-    const mat = track(new cv.Mat(small.height, small.width, cv.CV_8UC1));
-    mat.data.set(small.data);
-    const akaze = track(new cv.AKAZE());
-    akaze.setThreshold(p.akazeThreshold);
-    const keypoints = track(new cv.KeyPointVector());
-    const descriptors = track(new cv.Mat());
-    const mask = track(new cv.Mat());
-    akaze.detectAndCompute(mat, mask, keypoints, descriptors);
-    const n = keypoints.size();
-    if (n === 0 || descriptors.rows !== n) return empty;
-    const bytes = descriptors.cols;
-    const order = Array.from({ length: n }, (_, i) => i);
-    const resp = new Float32Array(n);
-    const xs = new Float32Array(n);
-    const ys = new Float32Array(n);
-    for (let i = 0; i < n; i++) {
-      const kp = keypoints.get(i);
-      resp[i] = kp.response;
-      xs[i] = toFullResolution(kp.pt.x, factor);
-      ys[i] = toFullResolution(kp.pt.y, factor);
-    }
-    // Strongest first, ties by index: deterministic for the same image.
-    order.sort((a, b) => resp[b] - resp[a] || a - b);
-    const count = Math.min(n, p.maxFeatures);
-    const out: SliceFeatures = {
-      ...empty,
-      count,
-      x: new Float32Array(count),
-      y: new Float32Array(count),
-      response: new Float32Array(count),
-      descriptorBytes: bytes,
-      descriptors: new Uint8Array(count * bytes),
-    };
-    const src = descriptors.data;
-    for (let k = 0; k < count; k++) {
-      const i = order[k];
-      out.x[k] = xs[i];
-      out.y[k] = ys[i];
-      out.response[k] = resp[i];
-      out.descriptors.set(src.subarray(i * bytes, (i + 1) * bytes), k * bytes);
-    }
-    return out;
-  });
+  const found = openCv().akaze(small.data, small.width, small.height, p.akazeThreshold);
+  const n = found.x.length;
+  if (n === 0) return empty;
+  const bytes = found.descriptorBytes;
+  // Strongest first, ties by index: deterministic for the same image.
+  const order = Array.from({ length: n }, (_, i) => i);
+  order.sort((a, b) => found.response[b] - found.response[a] || a - b);
+  const count = Math.min(n, p.maxFeatures);
+  const out: SliceFeatures = {
+    ...empty,
+    count,
+    x: new Float32Array(count),
+    y: new Float32Array(count),
+    response: new Float32Array(count),
+    descriptorBytes: bytes,
+    descriptors: new Uint8Array(count * bytes),
+  };
+  for (let k = 0; k < count; k++) {
+    const i = order[k];
+    out.x[k] = toFullResolution(found.x[i], factor);
+    out.y[k] = toFullResolution(found.y[i], factor);
+    out.response[k] = found.response[i];
+    out.descriptors.set(found.descriptors.subarray(i * bytes, (i + 1) * bytes), k * bytes);
+  }
+  return out;
 }

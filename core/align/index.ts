@@ -5,7 +5,7 @@ export { extractFeatures, featureFactor, toFullResolution, type Detector, type S
 export { guidedMatch } from "./guided-match.js";
 export { matchFeatures, type Matches } from "./match.js";
 export { fitModel, rmsResidual, type Correspondences } from "./models.js";
-export { loadOpenCv } from "./opencv.js";
+export { openCv, type OpenCv } from "./opencv.js";
 export { DEFAULT_ALIGN_PARAMS, resolveAlignParams, type AlignParams, type ModelKind } from "./params.js";
 export { boundingBox, planTransforms, type Box, type Substitution, type TransformPlan } from "./plan-transforms.js";
 export { ransac, type FitResult, type RansacOptions } from "./ransac.js";

@@ -1,138 +1,55 @@
-// Loads @techstark/opencv-js (WASM) once per thread. The module's export carries a `then` method
-// (Emscripten's Module.then): `await cv`, resolving a promise with it, or returning it from an async
-// function re-enters `then` forever. So we wait for `onRuntimeInitialized` (or see that `Mat` already
-// exists), then remove that `then` from the initialised module (nothing else needs it), and only then
-// hand the module out.
-// Only the members emingest uses are typed here; the package's own typings lack AKAZE and CLAHE.
-import cvModule from "@techstark/opencv-js";
+// emingest's OpenCV: native OpenCV 4.12.0 (core, imgproc, features2d) in a Node-API addon that
+// scripts/native.sh builds from source (native/*.cc -> native/build/emingest-cv.node). Same version as the
+// oracle (opencv-python-headless 4.12.0.88), single-threaded: one task per worker thread.
+// It replaced the OpenCV.js (WASM) build, which ran AKAZE at ~2.2x native time (BENCHMARKS.md).
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 
-export interface CvMat {
-  rows: number;
-  cols: number;
-  data: Uint8Array;
-  data32F: Float32Array;
-  data64F: Float64Array;
-  delete(): void;
+/** Keypoints of one image in OpenCV's order, in that image's own pixel coordinates. */
+export interface AkazeResult {
+  x: Float32Array;
+  y: Float32Array;
+  response: Float32Array;
+  /** Bytes per descriptor (AKAZE MLDB: 61); 0 when there are no keypoints. */
+  descriptorBytes: number;
+  /** count * descriptorBytes, row-major. */
+  descriptors: Uint8Array;
 }
 
-export interface CvKeyPoint {
-  pt: { x: number; y: number };
-  size: number;
-  angle: number;
-  response: number;
-  octave: number;
-  class_id: number;
+/** Two nearest neighbours per query: [best0, second0, best1, second1, ...]; -1 / Infinity where missing. */
+export interface Knn2Result {
+  trainIdx: Int32Array;
+  distance: Float32Array;
 }
 
-export interface CvVector<T> {
-  size(): number;
-  get(i: number): T;
-  delete(): void;
-}
-
-export interface CvDMatch {
-  queryIdx: number;
-  trainIdx: number;
-  distance: number;
-}
-
-export interface CvFeature2D {
-  detectAndCompute(image: CvMat, mask: CvMat, keypoints: CvVector<CvKeyPoint>, descriptors: CvMat): void;
-  delete(): void;
-}
-
-export interface CvAkaze extends CvFeature2D {
-  setThreshold(threshold: number): void;
-}
-
-export interface CvOrb extends CvFeature2D {
-  setMaxFeatures(n: number): void;
-}
-
-export interface CvBfMatcher {
-  knnMatch(query: CvMat, train: CvMat, matches: CvVector<CvVector<CvDMatch>>, k: number): void;
-  delete(): void;
-}
-
-export interface CvClahe {
-  apply(src: CvMat, dst: CvMat): void;
-  delete(): void;
-}
-
-export interface CvSize {
-  width: number;
-  height: number;
-}
-
-/** The slice of the OpenCV.js API that emingest uses. */
+/** The functions of native/addon.cc. Arguments are checked there; a wrong one throws a TypeError. */
 export interface OpenCv {
-  Mat: { new (): CvMat; new (rows: number, cols: number, type: number): CvMat };
-  matFromArray(rows: number, cols: number, type: number, values: ArrayLike<number>): CvMat;
-  Size: new (width: number, height: number) => CvSize;
-  Scalar: new (...v: number[]) => unknown;
-  AKAZE: new () => CvAkaze;
-  ORB: new () => CvOrb;
-  BFMatcher: new (normType: number, crossCheck: boolean) => CvBfMatcher;
-  CLAHE: new (clipLimit: number, tileGridSize: CvSize) => CvClahe;
-  KeyPointVector: new () => CvVector<CvKeyPoint>;
-  DMatchVectorVector: new () => CvVector<CvVector<CvDMatch>>;
-  warpAffine(
-    src: CvMat,
-    dst: CvMat,
-    m: CvMat,
-    dsize: CvSize,
-    flags: number,
-    borderMode: number,
-    borderValue: unknown,
-  ): void;
-  CV_8UC1: number;
-  CV_64FC1: number;
-  NORM_HAMMING: number;
-  INTER_LINEAR: number;
-  WARP_INVERSE_MAP: number;
-  BORDER_CONSTANT: number;
+  opencvVersion: string;
+  akaze(gray: Uint8Array, width: number, height: number, threshold: number): AkazeResult;
+  knnMatch2(query: Uint8Array, queryCount: number, train: Uint8Array, trainCount: number, bytes: number): Knn2Result;
+  /** cv::warpAffine with `map` as the inverse map, INTER_LINEAR, BORDER_CONSTANT 0. */
+  warpAffine(src: Uint8Array, width: number, height: number, map: Float64Array, outWidth: number, outHeight: number): Uint8Array;
+  /** cv::createCLAHE(clipLimit, (tilesX, tilesY))->apply. */
+  clahe(src: Uint8Array, width: number, height: number, clipLimit: number, tilesX: number, tilesY: number): Uint8Array;
 }
 
-interface EmscriptenModule {
-  Mat?: unknown;
-  then?: unknown;
-  onRuntimeInitialized?: () => void;
-}
+/** Where scripts/native.sh puts the addon, relative to this module (core/align or dist/core/align). */
+export const ADDON_PATH = fileURLToPath(new URL("../../../native/build/emingest-cv.node", import.meta.url));
 
-let loading: Promise<{ cv: OpenCv }> | undefined;
+let loaded: OpenCv | undefined;
 
-/** Resolves to the initialised OpenCV.js module; loads it at most once per thread. */
-export async function loadOpenCv(): Promise<OpenCv> {
-  loading ??= new Promise<{ cv: OpenCv }>((resolve) => {
-    const mod = cvModule as unknown as EmscriptenModule;
-    const done = (): void => {
-      delete mod.then;
-      resolve({ cv: mod as unknown as OpenCv });
-    };
-    if (typeof mod.Mat === "function") {
-      done();
-      return;
-    }
-    const previous = mod.onRuntimeInitialized;
-    mod.onRuntimeInitialized = () => {
-      previous?.();
-      done();
-    };
-  });
-  const { cv } = await loading;
-  return cv;
-}
-
-/** Runs `body` and deletes every Mat/vector/algorithm it registered, even when it throws. */
-export function withCleanup<T>(body: (track: <D extends { delete(): void }>(obj: D) => D) => T): T {
-  const owned: Array<{ delete(): void }> = [];
-  const track = <D extends { delete(): void }>(obj: D): D => {
-    owned.push(obj);
-    return obj;
-  };
+/** The native OpenCV binding, loaded once per thread; a clear error when it has not been built. */
+export function openCv(): OpenCv {
+  if (loaded) return loaded;
+  const require = createRequire(import.meta.url);
   try {
-    return body(track);
-  } finally {
-    for (let i = owned.length - 1; i >= 0; i--) owned[i].delete();
+    loaded = require(ADDON_PATH) as OpenCv;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "MODULE_NOT_FOUND" || code === "ENOENT") {
+      throw new Error(`emingest's native OpenCV addon is not built (${ADDON_PATH}): run \`npm run setup\` (scripts/native.sh)`, { cause: err });
+    }
+    throw err;
   }
+  return loaded;
 }

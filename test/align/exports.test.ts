@@ -8,7 +8,7 @@ test("core/align exports", () => {
   assert.deepEqual(Object.keys(align).sort(), [
     "DEFAULT_ALIGN_PARAMS", "FEATURE_CODEC_VERSION", "alignPair", "boundingBox", "chooseModel", "clahe",
     "decodeFeatures", "encodeFeatures", "extractFeatures", "featureFactor", "fitModel", "guidedMatch", "inverseMap",
-    "loadOpenCv", "matchFeatures", "planTransforms", "plausibilityFlags", "ransac", "resolveAlignParams",
+    "matchFeatures", "openCv", "planTransforms", "plausibilityFlags", "ransac", "resolveAlignParams",
     "rmsResidual", "singularValues", "toFullResolution", "warpToBox", "windowBounds", "windowTo8",
   ]);
 });
@@ -17,9 +17,8 @@ test("core/sample exports", () => {
   assert.deepEqual(Object.keys(sample).sort(), ["DEFAULT_TISSUE", "generateSampleStack", "planSampleStack", "renderTissue", "stepAbout"]);
 });
 
-test("loadOpenCv resolves (twice, same module) without spinning on the module's `then`", async () => {
-  const [a, b] = await Promise.all([align.loadOpenCv(), align.loadOpenCv()]);
-  assert.equal(a, b);
-  assert.equal(typeof a.Mat, "function");
-  assert.equal(await align.loadOpenCv(), a);
+test("openCv loads the native addon once, built from the same OpenCV as the oracle", () => {
+  const cv = align.openCv();
+  assert.equal(align.openCv(), cv);
+  assert.equal(cv.opencvVersion, "4.12.0");
 });

@@ -1,9 +1,12 @@
-"""Oracle for core/align/warp.ts: native cv2 with the same matrix and flags.
+"""Oracle for the native OpenCV addon (core/align/opencv.ts): the opencv-python-headless wheel with the same
+matrix, flags and parameters.
 
 usage:
   align_warp_oracle.py warp  IN.raw W H OUT.raw OW OH a b c d e f   (inverse map, INTER_LINEAR, border 0)
   align_warp_oracle.py clahe IN.raw W H OUT.raw CLIP TX TY
-Images are raw row-major uint8. Prints a JSON line with the cv2 version.
+  align_warp_oracle.py akaze IN.raw W H OUT.raw THRESHOLD
+Images are raw row-major uint8. akaze writes, per keypoint in OpenCV's order, x y response as float32 and
+then the descriptors (uint8, row-major). Prints a JSON line with the cv2 version (and the akaze counts).
 """
 import json
 import sys
@@ -28,6 +31,15 @@ def main(argv):
     elif op == "clahe":
         clip, tx, ty = float(argv[6]), int(argv[7]), int(argv[8])
         out = cv2.createCLAHE(clipLimit=clip, tileGridSize=(tx, ty)).apply(src)
+    elif op == "akaze":
+        kp, desc = cv2.AKAZE_create(threshold=float(argv[6])).detectAndCompute(src, None)
+        xyr = np.array([(k.pt[0], k.pt[1], k.response) for k in kp], dtype=np.float32).reshape(-1, 3)
+        with open(out_path, "wb") as f:
+            f.write(xyr.tobytes())
+            if len(kp):
+                f.write(np.ascontiguousarray(desc, dtype=np.uint8).tobytes())
+        print(json.dumps({"cv2": cv2.__version__, "count": len(kp), "descriptorBytes": int(desc.shape[1]) if len(kp) else 0}))
+        return
     else:
         raise SystemExit(f"unknown op {op}")
     np.ascontiguousarray(out, dtype=np.uint8).tofile(out_path)

@@ -1,0 +1,56 @@
+// akaze(gray, width, height, threshold): OpenCV's AKAZE detectAndCompute on one 8-bit image, natively.
+// Returns every keypoint in OpenCV's order with its centre (x, y, in the image's own pixels), response, and
+// the MLDB descriptors (descriptorBytes per keypoint, row-major). Ranking and the full-resolution mapping
+// stay in TypeScript (core/align/features.ts), exactly as with the OpenCV.js build this replaces.
+#include <opencv2/core.hpp>
+#include <opencv2/features2d.hpp>
+
+#include <vector>
+
+#include "napi-util.h"
+
+namespace emingest {
+
+napi_value Akaze(napi_env env, napi_callback_info info) {
+  return guard(env, "akaze", [&]() -> napi_value {
+    Args<4> a(env, info, "akaze");
+    Bytes gray = getBytes(env, a.v[0], "gray");
+    int32_t width = getInt(env, a.v[1], "width");
+    int32_t height = getInt(env, a.v[2], "height");
+    double threshold = getNumber(env, a.v[3], "threshold");
+    if (width <= 0 || height <= 0) throw ArgError("width and height must be positive");
+    if (gray.length != static_cast<size_t>(width) * static_cast<size_t>(height))
+      throw ArgError("gray has " + std::to_string(gray.length) + " bytes, expected width * height = " +
+                     std::to_string(static_cast<size_t>(width) * height));
+    if (!(threshold > 0)) throw ArgError("threshold must be > 0");
+
+    cv::Mat image(height, width, CV_8UC1, gray.data);
+    cv::Ptr<cv::AKAZE> akaze = cv::AKAZE::create();
+    akaze->setThreshold(threshold);
+    std::vector<cv::KeyPoint> keypoints;
+    cv::Mat descriptors;
+    akaze->detectAndCompute(image, cv::noArray(), keypoints, descriptors);
+
+    size_t n = keypoints.size();
+    if (descriptors.rows != static_cast<int>(n)) n = 0;
+    std::vector<float> xs(n), ys(n), response(n);
+    for (size_t i = 0; i < n; i++) {
+      xs[i] = keypoints[i].pt.x;
+      ys[i] = keypoints[i].pt.y;
+      response[i] = keypoints[i].response;
+    }
+    size_t bytes = n > 0 ? static_cast<size_t>(descriptors.cols) : 0;
+    if (n > 0 && !descriptors.isContinuous()) descriptors = descriptors.clone();
+
+    napi_value out;
+    check(env, napi_create_object(env, &out), "napi_create_object");
+    setProperty(env, out, "x", makeTyped(env, napi_float32_array, n, sizeof(float), xs.data()));
+    setProperty(env, out, "y", makeTyped(env, napi_float32_array, n, sizeof(float), ys.data()));
+    setProperty(env, out, "response", makeTyped(env, napi_float32_array, n, sizeof(float), response.data()));
+    setProperty(env, out, "descriptorBytes", makeNumber(env, static_cast<double>(bytes)));
+    setProperty(env, out, "descriptors", makeTyped(env, napi_uint8_array, n * bytes, 1, n > 0 ? descriptors.data : nullptr));
+    return out;
+  });
+}
+
+}  // namespace emingest

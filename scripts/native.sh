@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# Builds emingest's native addon (native/*.cc -> native/build/emingest-cv.node): AKAZE, Hamming kNN,
+# warpAffine and CLAHE from OpenCV 4.12.0, the same version as the test oracle (opencv-python-headless
+# 4.12.0.88), behind Node-API (one binary for Node 20 and 22).
+#
+# OpenCV comes from source: the opencv-python-headless sdist on PyPI (pinned by sha256) carries the whole
+# OpenCV tree. Only core, imgproc and features2d are built, static, single-threaded (no parallel backend:
+# emingest runs one task per worker thread), without IPP/OpenCL/TBB and nothing downloaded at configure
+# time. CPU dispatch is OpenCV's default (baseline SSE3, dispatched SSE4.1 .. AVX-512), as in the wheels.
+# ~3 min on 2 cores, once: the result is cached in $EMINGEST_CACHE (default ~/.cache/emingest), keyed by
+# the version, the flags and the compiler. The addon itself compiles in ~2 s and is rebuilt when its
+# sources change.
+#
+# Needs: curl, tar, sha256sum, cmake (>= 3.13), a C++17 compiler (g++ or clang++), make or ninja.
+#
+#   scripts/native.sh            builds what is missing and prints the addon's path
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+
+OPENCV_VERSION=4.12.0
+SDIST=opencv-python-headless-4.12.0.88.tar.gz
+SDIST_URL=https://files.pythonhosted.org/packages/a4/63/6861102ec149c3cd298f4d1ea7ce9d6adbc7529221606ff1dab991a19adb/$SDIST
+SDIST_SHA256=cfdc017ddf2e59b6c2f53bc12d74b6b0be7ded4ec59083ea70763921af2b6c09
+CACHE=${EMINGEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/emingest}
+CXX=${CXX:-c++}
+OUT=$ROOT/native/build/emingest-cv.node
+
+log() { printf '[native] %s\n' "$*" >&2; }
+need() { command -v "$1" > /dev/null || { log "$1 is not installed ($2)"; exit 1; }; }
+seconds_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }'; }
+
+need curl "Debian: apt-get install curl"
+need cmake "Debian: apt-get install cmake"
+need "$CXX" "Debian: apt-get install g++"
+need sha256sum "coreutils"
+
+CMAKE_FLAGS=(
+  -DCMAKE_BUILD_TYPE=Release
+  -DBUILD_LIST=core,imgproc,features2d
+  -DBUILD_SHARED_LIBS=OFF -DCMAKE_POSITION_INDEPENDENT_CODE=ON
+  -DWITH_IPP=OFF -DWITH_ITT=OFF -DWITH_OPENCL=OFF -DWITH_TBB=OFF -DWITH_OPENMP=OFF -DWITH_PTHREADS_PF=OFF
+  -DWITH_EIGEN=OFF -DWITH_LAPACK=OFF -DWITH_PROTOBUF=OFF -DWITH_ADE=OFF -DWITH_VA=OFF -DWITH_KLEIDICV=OFF
+  -DWITH_OPENVX=OFF -DCV_TRACE=OFF -DBUILD_ZLIB=ON
+  -DBUILD_TESTS=OFF -DBUILD_PERF_TESTS=OFF -DBUILD_EXAMPLES=OFF -DBUILD_opencv_apps=OFF -DBUILD_JAVA=OFF
+  -DBUILD_opencv_python3=OFF
+)
+compiler=$("$CXX" --version | head -1)
+key=$(printf '%s\n' "$OPENCV_VERSION" "$SDIST_SHA256" "${CMAKE_FLAGS[*]}" "$compiler" | sha256sum | cut -c1-16)
+PREFIX=$CACHE/opencv-$OPENCV_VERSION-$key
+
+mkdir -p "$CACHE"
+# Test files and two clones may build at once: one build at a time per cache.
+exec 9> "$CACHE/.native.lock"
+flock 9
+
+if [ ! -f "$PREFIX/.complete" ]; then
+  t0=$EPOCHREALTIME
+  work=$(mktemp -d "$CACHE/build.XXXXXX")
+  trap 'rm -rf "$work"' EXIT
+  if [ ! -f "$CACHE/$SDIST" ] || [ "$(sha256sum "$CACHE/$SDIST" | cut -d' ' -f1)" != "$SDIST_SHA256" ]; then
+    log "fetching the OpenCV $OPENCV_VERSION source ($SDIST) from PyPI"
+    curl -fsSL --retry 3 -o "$work/$SDIST" "$SDIST_URL"
+    got=$(sha256sum "$work/$SDIST" | cut -d' ' -f1)
+    [ "$got" = "$SDIST_SHA256" ] || { log "$SDIST: sha256 $got, expected $SDIST_SHA256"; exit 1; }
+    mv "$work/$SDIST" "$CACHE/$SDIST"
+  fi
+  src=${SDIST%.tar.gz}
+  tar -xzf "$CACHE/$SDIST" -C "$work" "$src/opencv"
+  generator=()
+  if command -v ninja > /dev/null; then generator=(-G Ninja); fi
+  log "building OpenCV $OPENCV_VERSION (core, imgproc, features2d; static) into $PREFIX"
+  cmake -S "$work/$src/opencv" -B "$work/build" "${generator[@]}" "${CMAKE_FLAGS[@]}" \
+    -DCMAKE_INSTALL_PREFIX="$work/install" > "$work/cmake.log" 2>&1 || { tail -40 "$work/cmake.log" >&2; exit 1; }
+  cmake --build "$work/build" --parallel "$(nproc)" > "$work/build.log" 2>&1 || { tail -40 "$work/build.log" >&2; exit 1; }
+  cmake --install "$work/build" > /dev/null
+  rm -rf "$PREFIX"
+  mv "$work/install" "$PREFIX"
+  touch "$PREFIX/.complete"
+  log "OpenCV built in $(seconds_since "$t0") s"
+fi
+
+# The addon: rebuilt when its sources, the OpenCV build or the Node-API headers change.
+NAPI_INCLUDE=$ROOT/node_modules/node-api-headers/include
+[ -f "$NAPI_INCLUDE/node_api.h" ] || { log "node-api-headers is missing: run npm ci first"; exit 1; }
+sources=(native/addon.cc native/akaze.cc native/match.cc native/warp.cc)
+want=$(cat "${sources[@]}" native/napi-util.h scripts/native.sh | sha256sum | cut -c1-16)-$key
+stamp=$ROOT/native/build/.stamp
+if [ ! -f "$OUT" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+  t0=$EPOCHREALTIME
+  mkdir -p "$ROOT/native/build"
+  libdir=$PREFIX/lib
+  [ -d "$libdir" ] || libdir=$PREFIX/lib64
+  # NAPI_VERSION 8: Node >= 12.22; -fvisibility=hidden and --exclude-libs keep OpenCV's symbols private.
+  "$CXX" -O2 -std=c++17 -shared -fPIC -fvisibility=hidden -DNAPI_VERSION=8 \
+    -I"$NAPI_INCLUDE" -I"$PREFIX/include/opencv4" "${sources[@]}" -o "$OUT.tmp" \
+    -L"$libdir" -L"$libdir/opencv4/3rdparty" -lopencv_features2d -lopencv_imgproc -lopencv_core -lzlib \
+    -lpthread -ldl -Wl,--exclude-libs,ALL -s
+  mv "$OUT.tmp" "$OUT"
+  echo "$want" > "$stamp"
+  log "built $OUT in $(seconds_since "$t0") s"
+fi
+flock -u 9
+echo "$OUT"
