@@ -24,7 +24,7 @@ export interface AlignParams {
    * Coarse-to-fine matching: match only the strongest `coarseFeatures` keypoints first, fit, then match
    * every keypoint among the neighbours of its predicted position (guided-match.ts). 0 = brute force only.
    * The coarse fit needs only minNumInliers good matches; 500 gives ~370 on sample tissue, and the brute-force
-   * kNN costs the square of it (WASM, one core: 1500 -> ~75 ms, 500 -> ~9 ms; BENCHMARKS.md, alignment).
+   * kNN costs the square of it (OpenCV.js, one core: 1500 -> ~75 ms, 500 -> ~9 ms; BENCHMARKS.md, alignment).
    */
   coarseFeatures: number;
   /** A pair whose translation at the image centre exceeds this fraction of the longer side is implausible. */
