@@ -3,7 +3,8 @@
 // is read from its source (support/runtime-source.ts), so a change there that Terraform misses fails here.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../support/python.js";
 import { block, loadConfig, resource, strings, type Body, type TerraformConfig } from "./support/hcl.js";
@@ -127,6 +128,19 @@ test("the workflow gets the service URLs from Terraform, and calls only steps th
   for (const m of read("workflows-yaml/ingest.yaml").matchAll(/"\/steps\/([a-z]+)"/g)) assert.ok(steps.includes(m[1]), `the workflow calls /steps/${m[1]}, which no service has`);
 });
 
+test("the workflow calls services only through service_step, with an OIDC token for the service's root URL", () => {
+  const yaml = read("workflows-yaml/ingest.yaml");
+  // Cloud Run checks the token's audience against the service URL; Workflows defaults it to the full URL.
+  assert.equal([...yaml.matchAll(/call: http\./g)].length, 1, "one http call, in service_step");
+  const step = /\nservice_step:\n {2}params: \[api, path, body\]\n[\s\S]*?\n(?=\S)/.exec(yaml)?.[0] ?? "";
+  assert.match(step, /url: \$\{api \+ path\}/);
+  assert.match(step, /auth:\n\s+type: OIDC\n\s+audience: \$\{api\}\n/);
+  const calls = [...yaml.matchAll(/call: service_step\n\s+args:\n\s+api: (\S+)\n\s+path: "(\/steps\/[a-z]+)"/g)];
+  assert.equal(calls.length, [...yaml.matchAll(/call: service_step/g)].length, "every service_step call passes api and path");
+  for (const [, api] of calls) assert.ok(["${align_url}", "${emwrite_url}", "${api}"].includes(api), `service_step api ${api}`);
+  assert.doesNotMatch(yaml.replace(step, ""), /\burl: /, "no service URL is built outside service_step");
+});
+
 test("every topic a deployable publishes to exists, and is the one its stages' service is pushed from", async () => {
   const c = await config();
   assert.deepEqual(c.locals.task_services, TASK_SERVICES);
@@ -176,20 +190,101 @@ test("every push subscription points at its own service's route, with an OIDC to
   assert.equal(resource(c, "google_service_account_iam_member", "agent_token_creator").role, "roles/iam.serviceAccountTokenCreator");
 });
 
-test("each service's image is built from its own Dockerfile, which runs its own server on Cloud Run's port", async () => {
+test("align and emwrite are built from services/Dockerfile with their SERVICE, fiji from its own; each runs its own server on Cloud Run's port", async () => {
   const c = await config();
   const build = resource(c, "terraform_data", "image");
-  assert.match(strings(build.provisioner ?? null).join(" "), /_DOCKERFILE=services\/\$\{each\.key\}\/Dockerfile/);
+  assert.equal(build.for_each, "${local.images}");
+  assert.match(String(c.locals.images), /^\$\{\{ for name in keys\(local\.run_services\) : name => /);
+  assert.match(
+    strings(build.provisioner ?? null).join(" "),
+    / --config=terraform\/build\/image\.yaml --substitutions=_IMAGE=\$\{each\.value\},_DOCKERFILE=\$\{local\.dockerfiles\[each\.key\]\},_SERVICE=\$\{each\.key\} /,
+  );
+  assert.match(read("terraform/build/image.yaml"), /args: \["build", "-f", "\$\{_DOCKERFILE\}", "--build-arg", "SERVICE=\$\{_SERVICE\}", "-t", "\$\{_IMAGE\}", "\."\]/);
+  // A Dockerfile for every service Terraform may deploy (fiji only with enable_fiji).
+  assert.match(String(c.locals.run_services), /var\.enable_fiji \? \{ fiji = var\.services\.fiji \} : \{\}/);
+  const deployable = [...String(c.locals.run_services).matchAll(/\b([a-z]+) = var\.services\.\1\b/g)].map((m) => m[1]);
+  assert.deepEqual(deployable, [...TASK_SERVICES, "fiji"]);
+  const dockerfiles = c.locals.dockerfiles as Record<string, string>;
+  assert.deepEqual(literalKeys(dockerfiles, "local.dockerfiles"), [...deployable].sort());
+  for (const service of TASK_SERVICES) assert.equal(dockerfiles[service], "services/Dockerfile");
+  assert.equal(dockerfiles.fiji, "services/fiji/Dockerfile");
   const containers = block(block(resource(c, "google_cloud_run_v2_service", "service"), "template"), "containers");
   const port = block(containers, "ports").container_port;
+
+  // The shared Dockerfile: SERVICE is declared in the final stage (an ARG is scoped to the stage declaring
+  // it), checked by the build, and handed to CMD through the environment (exec form expands nothing).
+  const shared = read("services/Dockerfile");
+  assert.equal([...shared.matchAll(/^ARG SERVICE$/gm)].length, 1, "services/Dockerfile declares SERVICE once");
+  const runtime = shared.slice(shared.lastIndexOf("\nFROM "));
+  const order = [/^ARG SERVICE$/m, /^RUN case "\$SERVICE" in /m, /^ENV SERVICE=\$SERVICE$/m, /^CMD /m].map((re) => runtime.search(re));
+  assert.ok(order.every((at, i) => at > 0 && (i === 0 || at > order[i - 1])), `services/Dockerfile's final stage: ARG SERVICE, its check, ENV SERVICE, CMD (${order})`);
+  // The check accepts every service Terraform passes and fails the build on anything else.
+  const check = /^RUN (case "\$SERVICE" in .*)$/m.exec(runtime)?.[1] ?? "";
+  const accepts = (service: string) => spawnSync("sh", ["-c", check], { env: { PATH: process.env.PATH, SERVICE: service }, encoding: "utf8" }).status === 0;
+  for (const service of TASK_SERVICES) assert.ok(accepts(service), `services/Dockerfile refuses SERVICE=${service}`);
+  for (const typo of ["", "fiji", "Align", "emwrite2", "align emwrite"]) assert.ok(!accepts(typo), `services/Dockerfile accepts SERVICE=${JSON.stringify(typo)}`);
+  const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtime)?.[1] ?? "[]") as string[];
+  assert.deepEqual(cmd, ["sh", "-c", "exec node dist/services/$SERVICE/server.js"]);
   for (const service of TASK_SERVICES) {
-    const dockerfile = read(`services/${service}/Dockerfile`);
-    assert.match(dockerfile, new RegExp(`CMD \\["node", "dist/services/${service}/server\\.js"\\]`));
-    assert.match(dockerfile, new RegExp(`PORT=${port}\\b`));
+    const entry = `services/${service}/server.ts`;
+    assert.ok(existsSync(path.join(repoRoot, entry)), `SERVICE=${service} runs dist/services/${service}/server.js, but there is no ${entry}`);
   }
-  // fiji is behind enable_fiji: no image is referenced unless its Dockerfile exists and the flag is set.
-  assert.match(String(c.locals.run_services), /var\.enable_fiji \? \{ fiji = var\.services\.fiji \} : \{\}/);
-  if (!existsSync(path.join(repoRoot, "services/fiji/Dockerfile"))) assert.equal((c.variables.enable_fiji as Body).default, false);
+  assert.match(runtime, new RegExp(`^ENV .*\\bPORT=${port}\\b`, "m"));
+  assert.match(runtime, /^USER node$/m);
+
+  // fiji: its own Dockerfile, which runs its own server.
+  if (existsSync(path.join(repoRoot, dockerfiles.fiji))) {
+    const fiji = read(dockerfiles.fiji);
+    assert.match(fiji, /^CMD \["node", "dist\/services\/fiji\/server\.js"\]$/m);
+    assert.match(fiji, new RegExp(`\\bPORT=${port}\\b`));
+  } else assert.equal((c.variables.enable_fiji as Body).default, false);
+
+  // BuildKit reads <Dockerfile>.dockerignore beside the Dockerfile: a local native/build (built for the host,
+  // stamped as current) must not reach the build stage, which compiles the addon itself.
+  for (const file of new Set(Object.values(dockerfiles))) {
+    if (existsSync(path.join(repoRoot, file))) assert.ok(existsSync(path.join(repoRoot, `${file}.dockerignore`)), `no ${file}.dockerignore`);
+  }
+  assert.match(read("services/Dockerfile.dockerignore"), /^native\/build$/m);
+  for (const stale of ["align", "emwrite"]) assert.ok(!existsSync(path.join(repoRoot, `services/${stale}/Dockerfile`)), `services/${stale}/Dockerfile is unused`);
+});
+
+test("each image is rebuilt when anything its Dockerfile builds from changes, the native addon included", async () => {
+  const c = await config();
+  assert.match(String(c.locals.images), /:\$\{local\.image_tags\[name\]\}" \}\}$/);
+  const tags = String(c.locals.image_tags);
+  assert.match(tags, /for name, files in local\.image_files :/);
+  assert.match(tags, /coalesce\(var\.image_tag, substr\(sha256\(join\("\\n", \[for f in files : "\$\{f\} \$\{filesha256\("\$\{local\.repo_root\}\/\$\{f\}"\)\}"\]\)\), 0, 16\)\)/);
+  const files = String(c.locals.image_files);
+  assert.match(files, /for name in keys\(local\.run_services\) : name =>/);
+  assert.match(files, /\[for f in local\.source_files : f if !startswith\(basename\(f\), "Dockerfile"\)\]/);
+  assert.match(files, /\[local\.dockerfiles\[name\], "\$\{local\.dockerfiles\[name\]\}\.dockerignore", "terraform\/build\/image\.yaml"\]/);
+  const native = /local\.dockerfiles\[name\] == "([^"]+)" \? concat\(tolist\(fileset\(local\.repo_root, "native\/\*\.\{cc,h\}"\)\), \["scripts\/native\.sh"\]\) : \[\]/.exec(files);
+  assert.ok(native, "local.image_files: the native addon's sources for the Dockerfile that builds it");
+  const nativeDockerfile = native[1];
+  // What source_files covers: these folders whole, and these files.
+  const sources = String(c.locals.source_files);
+  const folders = /fileset\(local\.repo_root, "\{([a-z,]+)\}\/\*\*"\)/.exec(sources)?.[1].split(",") ?? [];
+  const topFiles = [...(/\[("[^\]]+")\]/.exec(sources)?.[1].matchAll(/"([^"]+)"/g) ?? [])].map((m) => m[1]);
+  assert.ok(folders.length >= 5 && topFiles.includes("package-lock.json"), `local.source_files: ${sources}`);
+  // native/*.{cc,h} is every file scripts/native.sh compiles or hashes; native/build is its output.
+  const nativeFiles = readdirSync(path.join(repoRoot, "native")).filter((f) => f !== "build");
+  assert.deepEqual(nativeFiles.filter((f) => !/\.(cc|h)$/.test(f)), [], "native/ holds files local.image_files does not hash");
+  const script = read("scripts/native.sh");
+  for (const m of script.matchAll(/\bnative\/[\w.-]+\.\w+/g)) assert.match(m[0], /^native\/[\w-]+\.(cc|h)$/, `scripts/native.sh reads ${m[0]}`);
+  // Every file a Dockerfile copies from the repository is hashed into its image's tag.
+  const dockerfiles = c.locals.dockerfiles as Record<string, string>;
+  for (const file of new Set(Object.values(dockerfiles))) {
+    if (!existsSync(path.join(repoRoot, file))) continue;
+    const text = read(file);
+    const buildsNative = file === nativeDockerfile;
+    assert.equal(/scripts\/native\.sh/.test(text), buildsNative, `${file}: builds the native addon only if its tag hashes its sources`);
+    for (const m of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
+      for (const from of m[1].split(/\s+/)) {
+        const covered = folders.includes(from) || topFiles.includes(from) || (buildsNative && (from === "native" || from === "scripts/native.sh"));
+        assert.ok(covered, `${file} copies ${from}, which its image's tag does not hash`);
+      }
+    }
+  }
 });
 
 test("nothing is public unless public_output asks for it; services are private", async () => {

@@ -24,7 +24,7 @@ export interface ExecutionsShim extends Listening {
 /** The workflow as deployed, minus what the emulator cannot do (OIDC auth on http calls). */
 export function emulatorWorkflowYaml(): string {
   const yaml = readFileSync(path.join(REPO, "workflows-yaml", "ingest.yaml"), "utf8");
-  const stripped = yaml.replace(/\n(\s*)auth:\n\s*type: OIDC/g, "");
+  const stripped = yaml.replace(/\n(\s*)auth:\n\s*type: OIDC\n\s*audience: \$\{api\}/g, "");
   if (stripped.includes("auth:")) throw new Error("could not strip the auth blocks of ingest.yaml");
   return stripped;
 }
