@@ -9,6 +9,11 @@ export interface ObjectStore {
   put(key: string, bytes: Uint8Array, options?: PutOptions): Promise<void>;
   /** Every key that starts with `prefix`, sorted. */
   list(prefix: string): Promise<string[]>;
+  /**
+   * The keys of `list(prefix)` with a version token each: it changes whenever the object is written again
+   * (GCS: the generation; on disk: inode, size and modification time). Opaque; compare for equality only.
+   */
+  listVersions(prefix: string): Promise<Map<string, string>>;
   /** Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
 }

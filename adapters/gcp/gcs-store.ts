@@ -84,6 +84,12 @@ export class GcsStore implements ObjectStore {
     return files.map((f) => f.name.slice(this.prefix.length)).sort();
   }
 
+  async listVersions(prefix: string): Promise<Map<string, string>> {
+    const [files] = await this.bucket.getFiles({ prefix: this.prefix + prefix, autoPaginate: true });
+    const named = files.map((f) => [f.name.slice(this.prefix.length), String(f.metadata.generation ?? "")] as const);
+    return new Map(named.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+
   async delete(key: string): Promise<void> {
     await this.bucket.file(this.name(key)).delete({ ignoreNotFound: true });
   }

@@ -84,6 +84,19 @@ export class FileStore implements ObjectStore {
     return out.sort();
   }
 
+  async listVersions(prefix: string): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (const key of await this.list(prefix)) {
+      const stat = await fs.stat(path.join(this.root, key), { bigint: true }).catch((error: unknown) => {
+        if (isMissing(error)) return undefined;
+        throw error;
+      });
+      // The inode changes on every put (temp file + rename), even within one tick of the mtime clock.
+      if (stat) out.set(key, `${stat.ino}:${stat.size}:${stat.mtimeNs}`);
+    }
+    return out;
+  }
+
   /**
    * Removes temporary files that a killed writer left behind (they were never renamed into place, so no
    * object is lost). Only safe while no other writer uses this folder: the local run holds a lock for that.

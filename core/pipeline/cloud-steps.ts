@@ -8,6 +8,7 @@ import { PermanentError } from "../errors.js";
 import type { ObjectStore, RunRecord, RunStore, TaskMessage, TaskQueue } from "../ports.js";
 import type { StepDeps } from "./deps.js";
 import { enumerateSlices } from "./enumerate.js";
+import { checkSlicesUnchanged } from "./source-versions.js";
 import { finalizeRun, type RunSummary } from "./finalize.js";
 import { keys } from "./keys.js";
 import { readJson, readManifest, writeJson, type RunManifest } from "./manifest.js";
@@ -67,6 +68,7 @@ export async function openCloudRun(
     createdAt: stamp,
     updatedAt: stamp,
   });
+  await checkSlicesUnchanged(deps, record, manifest);
   return { run: record.run, status: record.status, slices: manifest.slices.length, skipAlign: manifest.config.skipAlign };
 }
 

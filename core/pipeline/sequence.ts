@@ -11,6 +11,7 @@ import { finalizeRun, type RunSummary } from "./finalize.js";
 import { keys } from "./keys.js";
 import { writeJson, type RunManifest } from "./manifest.js";
 import { planRun } from "./plan.js";
+import { checkSlicesUnchanged } from "./source-versions.js";
 import type { FailedTask, ProgressSink, StageRunner } from "./stage-runner.js";
 import { task } from "./tasks.js";
 
@@ -113,7 +114,7 @@ async function openRun(deps: StepDeps, manifest: RunManifest, now: () => Date): 
     await writeJson(deps.out, keys.manifest, manifest);
   }
   const stamp = now().toISOString();
-  return deps.runs.createRun({
+  const record = await deps.runs.createRun({
     run: manifest.run,
     status: "enumerating",
     config: manifest.config,
@@ -122,4 +123,6 @@ async function openRun(deps: StepDeps, manifest: RunManifest, now: () => Date): 
     createdAt: stamp,
     updatedAt: stamp,
   });
+  await checkSlicesUnchanged(deps, record, manifest);
+  return record;
 }

@@ -95,3 +95,18 @@ test("a truncated slice fails the run naming it; once fixed, the rerun equals a 
   assert.equal(clean.code, 0, clean.stderr);
   assert.deepEqual(await checksums(out), await checksums(path.join(dir, "clean")));
 });
+
+test("a slice replaced after a finished run read it: the rerun refuses, naming it, and writes nothing", { timeout: 300_000 }, async (t) => {
+  const dir = tempDir(t);
+  const slices = path.join(dir, "s");
+  await stack(slices, 4);
+  const out = path.join(dir, "out");
+  const first = await runCli(["run", slices, "--out", out, "--workers", "2"]);
+  assert.equal(first.code, 0, first.stderr);
+  const before = await checksums(out);
+  // Same name, same size, other pixels: only the content changed.
+  copyFileSync(path.join(slices, "img00003.png"), path.join(slices, "img00002.png"));
+  const stderr = await expectFailure(["run", slices, "--out", out, "--workers", "2"], /img00002\.png: changed after run run-[0-9a-f]+ read it; resuming would mix old and new content/);
+  assert.match(stderr, /start again into an empty output/);
+  assert.deepEqual(await checksums(out), before);
+});

@@ -20,7 +20,15 @@ export async function objectStoreContract(store: ObjectStore): Promise<void> {
   assert.deepEqual(await store.list(""), ["a/b", "a/c/d", "z"]);
   assert.deepEqual(await store.list("a/c"), ["a/c/d"]);
   assert.deepEqual(await store.list("nothing/"), []);
-  // A rewrite replaces the object whole.
+  const before = await store.listVersions("");
+  assert.deepEqual([...before.keys()], ["a/b", "a/c/d", "z"]);
+  assert.deepEqual([...(await store.listVersions("a/c")).keys()], ["a/c/d"]);
+  assert.ok([...before.values()].every((v) => v !== ""), "every object has a version");
+  // A rewrite replaces the object whole, and gives it a new version (same size here: 1 byte -> 1 byte).
+  await store.put("a/c/d", new Uint8Array([8]));
+  const after = await store.listVersions("");
+  assert.notEqual(after.get("a/c/d"), before.get("a/c/d"));
+  assert.equal(after.get("a/b"), before.get("a/b"));
   await store.put("a/b", new Uint8Array([7]));
   assert.deepEqual(bytes(await store.get("a/b")), [7]);
   await store.delete("a/b");
