@@ -54,6 +54,8 @@ mkdir -p "$CACHE"
 exec 9> "$CACHE/.native.lock"
 flock 9
 
+# A build killed before it finished leaves its work folder; under the lock nobody else is using it.
+rm -rf "$CACHE"/build.*
 if [ ! -f "$PREFIX/.complete" ]; then
   t0=$EPOCHREALTIME
   work=$(mktemp -d "$CACHE/build.XXXXXX")
