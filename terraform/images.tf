@@ -29,7 +29,15 @@ resource "google_artifact_registry_repository" "images" {
 }
 
 locals {
-  images = { for name in keys(local.run_services) : name => "${local.registry}/${name}:${local.image_tag}" }
+  images = { for name in keys(local.run_services) : name => "${local.registry}/${name}:${local.image_tags[name]}" }
+
+  # The recipe of each image. align and emwrite share one, which runs the service named by its SERVICE build
+  # argument; fiji has its own (headless Fiji beside Node), and ignores SERVICE.
+  dockerfiles = {
+    align   = "services/Dockerfile"
+    emwrite = "services/Dockerfile"
+    fiji    = "services/fiji/Dockerfile"
+  }
 
   # Flags every build shares: the project's regional Cloud Build, the builder account, sources staged in
   # the build bucket (which that account may read), run from the repository root.
@@ -52,7 +60,7 @@ resource "terraform_data" "image" {
 
   provisioner "local-exec" {
     working_dir = local.repo_root
-    command     = "${local.build_retry[0]} gcloud builds submit . ${local.build_flags} --config=terraform/build/image.yaml --substitutions=_IMAGE=${each.value},_DOCKERFILE=services/${each.key}/Dockerfile ${local.build_retry[1]}"
+    command     = "${local.build_retry[0]} gcloud builds submit . ${local.build_flags} --config=terraform/build/image.yaml --substitutions=_IMAGE=${each.value},_DOCKERFILE=${local.dockerfiles[each.key]},_SERVICE=${each.key} ${local.build_retry[1]}"
   }
 
   depends_on = [

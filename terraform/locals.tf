@@ -8,14 +8,29 @@ locals {
 
   firestore_location = coalesce(var.firestore_location, var.region)
 
-  # What the deployables are built from: a change to any of these files rebuilds the images and the
-  # function package (and so rolls out new revisions); nothing else does.
+  # The TypeScript every deployable compiles: a change to any of these files rebuilds the images and the
+  # function package (and so rolls out new revisions).
   source_files = sort(concat(
     tolist(fileset(local.repo_root, "{core,adapters,services,functions,cli}/**")),
     ["package.json", "package-lock.json", "tsconfig.json"],
   ))
   source_hash = substr(sha256(join("", [for f in local.source_files : filesha256("${local.repo_root}/${f}")])), 0, 16)
-  image_tag   = coalesce(var.image_tag, local.source_hash)
+
+  # What each image is built from, and nothing else: the sources above less the Dockerfiles, its own
+  # Dockerfile and ignore file, the build config and, where that Dockerfile compiles the native addon, the
+  # addon's sources and scripts/native.sh (native/build is the script's local output, not a source).
+  image_files = {
+    for name in keys(local.run_services) : name => sort(concat(
+      [for f in local.source_files : f if !startswith(basename(f), "Dockerfile")],
+      [local.dockerfiles[name], "${local.dockerfiles[name]}.dockerignore", "terraform/build/image.yaml"],
+      local.dockerfiles[name] == "services/Dockerfile" ? concat(tolist(fileset(local.repo_root, "native/*.{cc,h}")), ["scripts/native.sh"]) : [],
+    ))
+  }
+  # Each image's tag: a hash of the paths and contents of its files (a Dockerfile names files by path).
+  image_tags = {
+    for name, files in local.image_files :
+    name => coalesce(var.image_tag, substr(sha256(join("\n", [for f in files : "${f} ${filesha256("${local.repo_root}/${f}")}"])), 0, 16))
+  }
 
   registry = "${var.region}-docker.pkg.dev/${var.project_id}/${google_artifact_registry_repository.images.repository_id}"
 
