@@ -4,9 +4,10 @@
 //   { "run": "my-batch", "jobs": [ { "command": ..., "input-map": ..., "output-map": ... }, ... ] }
 // "run" is optional: without it the run id is "fiji-" and a hash of the jobs (canonical JSON), so the same
 // file always names the same run.
-// A task fails for good (recorded, acked) when its request is bad, an input is missing, or the command fails
-// (non-zero exit, timeout, an output missing): re-running the same macro on the same input gives the same
-// result. A store or sandbox fault is retryable (Pub/Sub redelivers, then dead-letters).
+// A task fails for good (recorded, acked) when its request is bad, an input is missing, a bucket it names is
+// missing or forbidden, or the command fails (non-zero exit, timeout, an output missing): re-running the same
+// macro on the same input gives the same result. Any other store or sandbox fault is retryable (Pub/Sub
+// redelivers, then dead-letters).
 import { createHash } from "node:crypto";
 import { PermanentError } from "../errors.js";
 import type { RunStore, TaskMessage } from "../ports.js";

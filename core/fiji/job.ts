@@ -2,13 +2,20 @@
 // output that exists, and remove the scratch directory whatever happens. I/O goes through two ports, so the
 // order of effects and the failure rules are pure and tested without a process or a bucket:
 //  - a missing input object is the request's fault (FijiInputError, permanent: 422 / recorded failure);
-//  - a store or sandbox fault is infrastructure (RetryableError: 503 / Pub/Sub retry);
+//  - so is a bucket that is missing or forbidden, on input or output (FijiBucketError, from the adapter's
+//    BucketAccessError): retrying cannot create the bucket or the grant;
+//  - any other store or sandbox fault is infrastructure (RetryableError: 503 / Pub/Sub retry);
 //  - a command that fails (non-zero exit, timeout, error text) is the job's outcome, returned as data.
 import { PermanentError, RetryableError, errorMessage } from "../errors.js";
+import { BucketAccessError, type BucketFault } from "./bucket-error.js";
 import { gsUrl, type GsRef } from "./gs-url.js";
 import type { FijiRequest } from "./request.js";
 
-/** Objects by bucket and name (GCS in the service, directories locally). Missing = undefined. */
+/**
+ * Objects by bucket and name (GCS in the service, directories locally). A missing object is undefined; a
+ * missing or forbidden bucket throws BucketAccessError (a write never creates a bucket); anything else thrown
+ * is taken as transient.
+ */
 export interface BucketIO {
   get(ref: GsRef): Promise<Uint8Array | undefined>;
   put(ref: GsRef, bytes: Uint8Array, contentType: string): Promise<void>;
@@ -68,6 +75,20 @@ export class FijiInputError extends PermanentError {
   }
 }
 
+/** A bucket of an input-map or output-map entry is missing or forbidden; `field` names the entry. */
+export class FijiBucketError extends PermanentError {
+  readonly ref: GsRef;
+  readonly fault: BucketFault;
+  constructor(
+    readonly field: string,
+    cause: BucketAccessError,
+  ) {
+    super(`${field}: ${cause.message}`, { cause });
+    this.ref = cause.ref;
+    this.fault = cause.fault;
+  }
+}
+
 export async function runFijiJob(request: FijiRequest, deps: FijiJobDeps): Promise<FijiJobResult> {
   const clock = deps.clock ?? Date.now;
   const started = clock();
@@ -78,7 +99,7 @@ export async function runFijiJob(request: FijiRequest, deps: FijiJobDeps): Promi
     }
     for (const { name, ref } of request.inputMap) {
       const field = `input-map.${name}`;
-      const bytes = await infra(`reading ${gsUrl(ref)}`, () => deps.io.get(ref));
+      const bytes = await infra(`reading ${gsUrl(ref)}`, () => deps.io.get(ref), field);
       if (bytes === undefined) throw new FijiInputError(field, `${gsUrl(ref)} does not exist`);
       let data = bytes;
       if (ref.downsample > 1) {
@@ -100,7 +121,7 @@ export async function runFijiJob(request: FijiRequest, deps: FijiJobDeps): Promi
         missingOutputs.push(name);
         continue;
       }
-      await infra(`uploading ${name} to ${gsUrl(ref)}`, () => deps.io.put(ref, bytes, contentTypeOf(name)));
+      await infra(`uploading ${name} to ${gsUrl(ref)}`, () => deps.io.put(ref, bytes, contentTypeOf(name)), `output-map.${name}`);
       outputs[name] = { url: gsUrl(ref), bytes: bytes.byteLength };
     }
     const ok = run.exitCode === 0 && !run.timedOut && missingOutputs.length === 0;
@@ -110,11 +131,15 @@ export async function runFijiJob(request: FijiRequest, deps: FijiJobDeps): Promi
   }
 }
 
-/** Runs an infrastructure step; anything it throws that is not already classified is retryable. */
-async function infra<T>(what: string, step: () => Promise<T>): Promise<T> {
+/**
+ * Runs an infrastructure step; anything it throws that is not already classified is retryable. A bucket
+ * fault of a step that serves a map entry (`field`) is reported against that entry.
+ */
+async function infra<T>(what: string, step: () => Promise<T>, field?: string): Promise<T> {
   try {
     return await step();
   } catch (error) {
+    if (field !== undefined && error instanceof BucketAccessError) throw new FijiBucketError(field, error);
     if (error instanceof PermanentError || error instanceof RetryableError) throw error;
     throw new RetryableError(`${what}: ${errorMessage(error)}`, { cause: error });
   }

@@ -1,15 +1,18 @@
 // The fiji service's HTTP surface (services/README.md "fiji service"):
 //   POST / or /run   a fiji_cloudrun request -> 200 { ok, exitCode, stdout, stderr, outputs, missingOutputs, ... }
 //                    whatever the command did (a failed macro is the job's outcome, not the service's);
-//                    400 bad request (field named), 422 an input object is missing or undecodable,
-//                    429 busy (maxJobs running; Retry-After), 503 a bucket or the sandbox failed.
+//                    400 bad request (field named), 422 an input object is missing or undecodable, or a
+//                    bucket of input-map/output-map is missing or forbidden (field, bucket, object, fault),
+//                    429 busy (maxJobs running; Retry-After), 503 a transient bucket or sandbox fault.
 //   POST /tasks      batch: a Pub/Sub push envelope (or task JSON) of stage "fiji" (core/fiji/batch.ts)
 //   POST /dead-letter the batch's dead-letter push
 //   GET  /healthz
+// 422 rather than 404/403 for a bucket: those would read as "no such route" and "you may not call this
+// service" (Cloud Run's own IAM answer), while the fault is a resource the request names.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorMessage, PermanentError } from "../../core/errors.js";
 import { FIJI_STAGE, settleFijiRun } from "../../core/fiji/batch.js";
-import { FijiInputError, runFijiJob, type FijiJobDeps, type FijiJobResult } from "../../core/fiji/job.js";
+import { FijiBucketError, FijiInputError, runFijiJob, type FijiJobDeps, type FijiJobResult } from "../../core/fiji/job.js";
 import { FijiRequestError, parseFijiRequest, type FijiPolicy, type FijiRequest } from "../../core/fiji/request.js";
 import type { Logger } from "../shared/log.js";
 import { BadRequestError, parseDelivery } from "../shared/push.js";
@@ -57,6 +60,10 @@ export function createFijiApp(deps: FijiAppDeps): RequestListener {
       return { status: 200, body: { ...result } };
     } catch (error) {
       if (error instanceof FijiInputError) return { status: 422, body: { error: error.message, field: error.field } };
+      if (error instanceof FijiBucketError) {
+        deps.log("ERROR", `job failed (bucket): ${error.message}`, { stage: "fiji", bucket: error.ref.bucket, fault: error.fault });
+        return { status: 422, body: { error: error.message, field: error.field, bucket: error.ref.bucket, object: error.ref.object, fault: error.fault } };
+      }
       if (error instanceof PermanentError) return { status: 422, body: { error: error.message } };
       deps.log("ERROR", `job failed (infrastructure): ${errorMessage(error)}`, { stage: "fiji" });
       return { status: 503, body: { error: errorMessage(error) } };

@@ -2,8 +2,9 @@
 // in Firestore and publishes to the fiji topic; a real Pub/Sub push subscription (dead-letter policy, 5
 // attempts) delivers to the fiji service in-process, which runs REAL headless ImageJ and writes to fake-gcs.
 // Three jobs: an invert that succeeds (checked against 255 - v at every pixel), a macro that fails for good
-// (recorded once, not retried), and a job whose output bucket is unavailable (a bucket fault: 503, retried,
-// dead-lettered after 5 attempts). Then the run's counts, `emingest status --json`, and a re-submission.
+// (recorded once, not retried), and a job whose output bucket does not exist (no retry can create it: failed
+// for good on its first delivery, naming the bucket, never dead-lettered). Then the run's counts,
+// `emingest status --json`, and a re-submission.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -31,7 +32,7 @@ import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
 import { installImageJ, JOB_USER, listen, scratchRoot } from "./support/imagej.js";
 
 const BUCKET = "fiji-batch-data";
-/** Named in the service's FIJI_BUCKETS but not there (deleted, or not created yet): writing to it fails. */
+/** Named in the service's FIJI_BUCKETS but not there (deleted, or not created yet): writing to it fails for good. */
 const OUTAGE = "fiji-batch-outage";
 const TOPIC = "emingest-fiji";
 const COLLECTION = "runs-fiji";
@@ -49,6 +50,8 @@ let server: Server | undefined;
 let input: Buffer;
 /** Executions of each task id by the service (deliveries that reached the router). */
 const executed: string[] = [];
+/** Pushes from the dead-letter subscription. */
+let deadLetterPushes = 0;
 
 before(async () => {
   const [installed, emulators] = await Promise.all([installImageJ(), startEmulators(["pubsub", "firestore", "gcs"])]);
@@ -74,22 +77,24 @@ before(async () => {
     downsample: downsampleImageFile,
   };
   const router = fijiTaskRouter(job, policy);
-  server = createServer(
-    createFijiApp({
-      ...job,
-      policy,
-      // The emulator pushes at most 2 messages at once; 2 slots keep a busy 429 from costing a delivery attempt.
-      maxJobs: 2,
-      log: silentLogger,
-      batch: {
-        runs,
-        routerFor: async () => async (task: TaskMessage) => {
-          executed.push(task.id);
-          return router(task);
-        },
+  const app = createFijiApp({
+    ...job,
+    policy,
+    // The emulator pushes at most 2 messages at once; 2 slots keep a busy 429 from costing a delivery attempt.
+    maxJobs: 2,
+    log: silentLogger,
+    batch: {
+      runs,
+      routerFor: async () => async (task: TaskMessage) => {
+        executed.push(task.id);
+        return router(task);
       },
-    }),
-  );
+    },
+  });
+  server = createServer((req, res) => {
+    if (req.url?.startsWith("/dead-letter")) deadLetterPushes += 1;
+    app(req, res);
+  });
   const url = await listen(server);
   const [topic] = await pubsub.createTopic(TOPIC);
   const [dead] = await pubsub.createTopic(`${TOPIC}-dead-letter`);
@@ -167,7 +172,7 @@ test("fiji-batch refuses a bad job file before creating or publishing anything, 
   assert.equal(await runs.getRun(r.run), undefined, "a dry run creates nothing");
 });
 
-test("a 3-job batch through Pub/Sub push: done, failed for good, dead-lettered; exact counts, status, outputs, and a re-run publishes nothing", async () => {
+test("a 3-job batch through Pub/Sub push: done, a failing macro and a missing bucket failed for good once each; exact counts, status, outputs, and a re-run publishes nothing", async () => {
   const file = writeJobFile("batch.json", jobFile());
   const first = await cli([file]);
   assert.equal(first.code, 0);
@@ -175,7 +180,7 @@ test("a 3-job batch through Pub/Sub push: done, failed for good, dead-lettered; 
   assert.match(submitted.run, /^fiji-[0-9a-f]{12}$/, "no run field: the run id is the jobs' content hash");
   assert.equal(submitted.created, true);
   assert.equal(submitted.published.length, 3);
-  const [good, broken, poison] = submitted.published;
+  const [good, broken, unwritable] = submitted.published;
   const run = submitted.run;
 
   const settled = await waitFor(
@@ -197,13 +202,14 @@ test("a 3-job batch through Pub/Sub push: done, failed for good, dead-lettered; 
   assert.equal(failed?.status, "failed");
   assert.equal(failed?.attempts, 1);
   assert.match(failed?.error ?? "", /did not write x\.png/);
-  const dead = await runs.getTask(run, poison);
-  assert.equal(dead?.status, "failed");
-  assert.match(dead?.error ?? "", /^dead-lettered after 5 delivery attempt\(s\)/);
+  const noBucket = await runs.getTask(run, unwritable);
+  assert.equal(noBucket?.status, "failed");
+  assert.equal(noBucket?.attempts, 1);
+  assert.equal(noBucket?.error, `output-map.out.png: writing gs://${OUTAGE}/out/z0.png: bucket "${OUTAGE}" does not exist (404 Not Found)`);
 
   const count = (id: string) => executed.filter((e) => e === id).length;
   assert.equal(count(broken), 1, "a failing macro is permanent: run once, acknowledged, not redelivered");
-  assert.equal(count(poison), 5, "a bucket fault is retried until the dead-letter policy's 5 attempts");
+  assert.equal(count(unwritable), 1, "a missing bucket is permanent: run once, acknowledged, not redelivered");
   assert.ok(count(good) >= 1);
 
   // The output, decoded independently of ImageJ: 255 - v at every pixel.
@@ -215,15 +221,15 @@ test("a 3-job batch through Pub/Sub push: done, failed for good, dead-lettered; 
   assert.equal(outage, false);
   assert.deepEqual(readdirSync(scratch), [], "every scratch directory is removed, retries included");
 
-  // `emingest status <run> --json`: exit 1 (the run failed), the fiji stage's exact counts, the dead letter.
+  // `emingest status <run> --json`: exit 1 (the run failed), the fiji stage's exact counts, no dead letter.
   const text: string[] = [];
   const code = await statusCommand(parseStatus([run, "--json", "--collection", COLLECTION]), emu.config, { write: (t) => text.push(t) });
   assert.equal(code, 1);
   const snap = JSON.parse(text.join("")) as StatusSnapshot;
   assert.equal(snap.run.status, "failed");
   assert.deepEqual(snap.stages, [{ stage: "fiji", total: 3, done: 1, failed: 2 }]);
-  assert.equal(snap.deadLettered, 1);
-  assert.deepEqual(snap.failed.map((t) => t.id).sort(), [broken, poison].sort());
+  assert.equal(snap.deadLettered, 0);
+  assert.deepEqual(snap.failed.map((t) => t.id).sort(), [broken, unwritable].sort());
 
   // Re-running the same file publishes nothing: the done task is skipped, and so are the recorded failures.
   const before = executed.length;
@@ -231,9 +237,12 @@ test("a 3-job batch through Pub/Sub push: done, failed for good, dead-lettered; 
   assert.deepEqual(again, { ...again, created: false, published: [], skippedDone: 1, skippedFailed: 2 });
   // --retry-failed would publish exactly the two failed tasks (dry run: nothing is sent).
   const retry = JSON.parse((await cli([file, "--retry-failed", "--dry-run"])).out) as { published: string[] };
-  assert.deepEqual(retry.published.sort(), [broken, poison].sort());
+  assert.deepEqual(retry.published.sort(), [broken, unwritable].sort());
   await new Promise((r) => setTimeout(r, 3000));
   assert.equal(executed.length, before, "no delivery reached the service after the re-run");
+  // Well past the subscription's 1 s backoff: an unacknowledged task would have been redelivered by now.
+  assert.equal(count(unwritable), 1);
+  assert.equal(deadLetterPushes, 0, "nothing was dead-lettered");
   assert.equal((await runs.getRun(run))?.status, "failed");
 
   // The same run name with other jobs is refused rather than mixed into the finished run.

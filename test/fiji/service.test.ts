@@ -20,6 +20,8 @@ import { runPythonJson } from "../support/python.js";
 import { installImageJ, JOB_USER, listen, post, scratchRoot } from "./support/imagej.js";
 
 const BUCKET = "fiji-data";
+/** Allowed by the policy but never created: a request naming it can never succeed. */
+const ABSENT = "fiji-absent";
 let emu: Emulators;
 let storage: Storage;
 let jar: string;
@@ -33,7 +35,7 @@ function startApp(sandbox: Partial<SandboxOptions> = {}, maxJobs = 1): Promise<s
       io: gcsBucketIO(storage),
       sandbox: new ProcessSandbox({ root: scratch, runAs: JOB_USER, timeoutMs: 60_000, javaHeapMb: 256, xvfb: true, ...sandbox }),
       downsample: downsampleImageFile,
-      policy: { buckets: [BUCKET], executables: { java: "/usr/bin/java" } },
+      policy: { buckets: [BUCKET, ABSENT], executables: { java: "/usr/bin/java" } },
       maxJobs,
       log: silentLogger,
     }),
@@ -185,6 +187,43 @@ test("bad requests: 400 naming the field; a missing input object is 422 naming i
   const missing = await post(url, { ...good, "input-map": { "in.png": `gs://${BUCKET}/in/absent.png` } });
   assert.equal(missing.status, 422);
   assert.equal(missing.body.field, "input-map.in.png");
+  assert.equal(missing.body.fault, undefined, "the bucket exists: the object is what is missing");
+  assert.match(String(missing.body.error), /gs:\/\/fiji-data\/in\/absent\.png does not exist/);
+  assertScratchEmpty();
+});
+
+test("a missing bucket is 422 naming the map entry, bucket and object: an input's before the command runs, an output's after", async () => {
+  const macro = 'open("in.png");\nrun("Invert");\nsaveAs("PNG", getDirectory("current") + "out.png");\n';
+  const input = await post(url, {
+    command: ij(),
+    "input-str": { "macro.ijm": macro },
+    "input-map": { "in.png": `gs://${ABSENT}/in/slice.png` },
+    "output-map": { "out.png": `gs://${BUCKET}/out/never-run.png` },
+  });
+  assert.equal(input.status, 422, JSON.stringify(input.body));
+  assert.deepEqual(input.body, {
+    error: `input-map.in.png: reading gs://${ABSENT}/in/slice.png: bucket "${ABSENT}" does not exist (404 Not Found)`,
+    field: "input-map.in.png",
+    bucket: ABSENT,
+    object: "in/slice.png",
+    fault: "bucket-not-found",
+  });
+  assert.equal((await storage.bucket(BUCKET).file("out/never-run.png").exists())[0], false);
+  const output = await post(url, {
+    command: ij(),
+    "input-str": { "macro.ijm": macro },
+    "input-map": { "in.png": `gs://${BUCKET}/in/slice.png` },
+    "output-map": { "out.png": `gs://${ABSENT}/out/invert.png` },
+  });
+  assert.equal(output.status, 422, JSON.stringify(output.body));
+  assert.deepEqual(output.body, {
+    error: `output-map.out.png: writing gs://${ABSENT}/out/invert.png: bucket "${ABSENT}" does not exist (404 Not Found)`,
+    field: "output-map.out.png",
+    bucket: ABSENT,
+    object: "out/invert.png",
+    fault: "bucket-not-found",
+  });
+  assert.equal((await storage.bucket(ABSENT).exists())[0], false, "an upload does not create the bucket");
   assertScratchEmpty();
 });
 
