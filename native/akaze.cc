@@ -7,24 +7,17 @@
 
 #include <vector>
 
-#include "napi-util.h"
+#include "cv-args.h"
 
 namespace emingest {
 
 napi_value Akaze(napi_env env, napi_callback_info info) {
   return guard(env, "akaze", [&]() -> napi_value {
     Args<4> a(env, info, "akaze");
-    Bytes gray = getBytes(env, a.v[0], "gray");
-    int32_t width = getInt(env, a.v[1], "width");
-    int32_t height = getInt(env, a.v[2], "height");
+    cv::Mat image = grayImage(env, a.v[0], a.v[1], a.v[2], "gray");
     double threshold = getNumber(env, a.v[3], "threshold");
-    if (width <= 0 || height <= 0) throw ArgError("width and height must be positive");
-    if (gray.length != static_cast<size_t>(width) * static_cast<size_t>(height))
-      throw ArgError("gray has " + std::to_string(gray.length) + " bytes, expected width * height = " +
-                     std::to_string(static_cast<size_t>(width) * height));
     if (!(threshold > 0)) throw ArgError("threshold must be > 0");
 
-    cv::Mat image(height, width, CV_8UC1, gray.data);
     cv::Ptr<cv::AKAZE> akaze = cv::AKAZE::create();
     akaze->setThreshold(threshold);
     std::vector<cv::KeyPoint> keypoints;

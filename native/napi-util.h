@@ -52,16 +52,35 @@ struct Bytes {
   size_t length;
 };
 
-inline Bytes getBytes(napi_env env, napi_value v, const char* name) {
+// A typed array argument: its element type, element count and data (no copy), or an ArgError saying `want`.
+struct Typed {
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+};
+
+inline Typed getTyped(napi_env env, napi_value v, const std::string& want) {
   bool is = false;
   napi_is_typedarray(env, v, &is);
-  if (!is) throw ArgError(std::string(name) + " must be a Uint8Array");
-  napi_typedarray_type type;
-  size_t length = 0;
-  void* data = nullptr;
-  check(env, napi_get_typedarray_info(env, v, &type, &length, &data, nullptr, nullptr), "napi_get_typedarray_info");
-  if (type != napi_uint8_array && type != napi_uint8_clamped_array) throw ArgError(std::string(name) + " must be a Uint8Array");
-  return {static_cast<uint8_t*>(data), length};
+  if (!is) throw ArgError(want);
+  Typed t{};
+  check(env, napi_get_typedarray_info(env, v, &t.type, &t.length, &t.data, nullptr, nullptr), "napi_get_typedarray_info");
+  return t;
+}
+
+inline Bytes getBytes(napi_env env, napi_value v, const char* name) {
+  const std::string want = std::string(name) + " must be a Uint8Array";
+  Typed t = getTyped(env, v, want);
+  if (t.type != napi_uint8_array && t.type != napi_uint8_clamped_array) throw ArgError(want);
+  return {static_cast<uint8_t*>(t.data), t.length};
+}
+
+// A Float64Array of exactly `count` numbers.
+inline double* getFloat64s(napi_env env, napi_value v, const char* name, size_t count) {
+  const std::string want = std::string(name) + " must be a Float64Array of " + std::to_string(count);
+  Typed t = getTyped(env, v, want);
+  if (t.type != napi_float64_array || t.length != count) throw ArgError(want);
+  return static_cast<double*>(t.data);
 }
 
 // A new typed array of `count` elements of T, filled from `src` (count * sizeof(T) bytes).
