@@ -5,6 +5,7 @@ import { FileStore } from "../adapters/local/file-store.js";
 import { LocalStageRunner } from "../adapters/local/local-stage-runner.js";
 import type { PipelineWorkerData } from "../adapters/local/pipeline-worker.js";
 import { openLocalState } from "../adapters/local/local-state.js";
+import { openCv } from "../core/align/opencv.js";
 import { parseIngestConfig } from "../core/config.js";
 import { PermanentError } from "../core/errors.js";
 import { runIngest, type IngestResult } from "../core/pipeline/sequence.js";
@@ -16,6 +17,8 @@ export async function runCommand(cmd: RunCommand, progress: ProgressSink): Promi
   const slices = path.resolve(cmd.slices);
   const out = path.resolve(cmd.out);
   await checkFolders(cmd.slices, slices, cmd.out, out);
+  // Every run renders through the addon: a missing build is reported before anything starts.
+  openCv();
   const { raw, where } = await loadConfig(cmd, slices);
   const config = parseIngestConfig(raw, where);
   const state = await openLocalState(out, cmd.out);

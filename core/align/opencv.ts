@@ -4,6 +4,7 @@
 // It replaced the OpenCV.js (WASM) build, which ran AKAZE at ~2.2x native time (BENCHMARKS.md).
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
+import { PermanentError } from "../errors.js";
 
 /** Keypoints of one image in OpenCV's order, in that image's own pixel coordinates. */
 export interface AkazeResult {
@@ -38,7 +39,10 @@ export const ADDON_PATH = fileURLToPath(new URL("../../../native/build/emingest-
 
 let loaded: OpenCv | undefined;
 
-/** The native OpenCV binding, loaded once per thread; a clear error when it has not been built. */
+/**
+ * The native OpenCV binding, loaded once per thread. Not built is a PermanentError (no retry can build it);
+ * the CLI checks it before a run starts.
+ */
 export function openCv(): OpenCv {
   if (loaded) return loaded;
   const require = createRequire(import.meta.url);
@@ -47,7 +51,7 @@ export function openCv(): OpenCv {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "MODULE_NOT_FOUND" || code === "ENOENT") {
-      throw new Error(`emingest's native OpenCV addon is not built (${ADDON_PATH}): run \`npm run setup\` (scripts/native.sh)`, { cause: err });
+      throw new PermanentError(`emingest's native OpenCV addon is not built (${ADDON_PATH}): run \`npm run setup\` (scripts/native.sh)`, { cause: err });
     }
     throw err;
   }
