@@ -35,14 +35,28 @@ export function gcsBucketIO(storage: Storage): BucketIO {
     },
     put: (ref: GsRef, bytes: Uint8Array, contentType: string) =>
       classified(ref, "write", () => store(ref.bucket).put(ref.object, bytes, { contentType })),
+    // At most one object under the output's own name: one cheap call, whatever the bucket holds, that fails
+    // 404 on a missing bucket. A 403 proves nothing about writing (objectCreator may create objects but not
+    // list them), so it passes here and only the upload decides. A listing that works proves the bucket
+    // exists, not that we may create objects in it: only the upload does.
+    async probe(ref: GsRef) {
+      const list = () => storage.bucket(ref.bucket).getFiles({ prefix: ref.object, maxResults: 1, autoPaginate: false });
+      try {
+        await classified(ref, "write", list, "list");
+      } catch (error) {
+        if (error instanceof BucketAccessError && error.fault === "bucket-forbidden") return;
+        throw error;
+      }
+    },
   };
 }
 
-async function classified<T>(ref: GsRef, operation: "read" | "write", step: () => Promise<T>): Promise<T> {
+/** `operation` is what the caller is doing (for the message); `call` is the GCS request that failed, if it differs. */
+async function classified<T>(ref: GsRef, operation: "read" | "write", step: () => Promise<T>, call: GcsOperation = operation): Promise<T> {
   try {
     return await step();
   } catch (error) {
-    const fault = bucketFault(error, operation);
+    const fault = bucketFault(error, call);
     throw fault ? accessError(ref, operation, fault, error) : error;
   }
 }

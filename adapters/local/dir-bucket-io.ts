@@ -22,6 +22,8 @@ export function dirBucketIO(root: string): BucketIO {
       await requireBucket(root, ref, "write");
       await classified(ref, "write", () => store(ref.bucket).put(ref.object, bytes, { contentType }));
     },
+    // The bucket folder exists and is a folder; whether this process may write in it shows only at the upload.
+    probe: (ref: GsRef) => requireBucket(root, ref, "write"),
   };
 }
 

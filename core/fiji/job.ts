@@ -1,9 +1,10 @@
-// One fiji job: fetch inputs into a fresh scratch directory, run the command there, upload every mapped
-// output that exists, and remove the scratch directory whatever happens. I/O goes through two ports, so the
-// order of effects and the failure rules are pure and tested without a process or a bucket:
+// One fiji job: fetch inputs into a fresh scratch directory, probe the output buckets, run the command there,
+// upload every mapped output that exists, and remove the scratch directory whatever happens. I/O goes through
+// two ports, so the order of effects and the failure rules are pure and tested without a process or a bucket:
 //  - a missing input object is the request's fault (FijiInputError, permanent: 422 / recorded failure);
 //  - so is a bucket that is missing or forbidden, on input or output (FijiBucketError, from the adapter's
-//    BucketAccessError): retrying cannot create the bucket or the grant;
+//    BucketAccessError): retrying cannot create the bucket or the grant. Output buckets are probed for
+//    existence before the command runs, so such a job fails in seconds instead of after its whole run;
 //  - any other store or sandbox fault is infrastructure (RetryableError: 503 / Pub/Sub retry);
 //  - a command that fails (non-zero exit, timeout, error text) is the job's outcome, returned as data.
 import { PermanentError, RetryableError, errorMessage } from "../errors.js";
@@ -19,6 +20,12 @@ import type { FijiRequest } from "./request.js";
 export interface BucketIO {
   get(ref: GsRef): Promise<Uint8Array | undefined>;
   put(ref: GsRef, bytes: Uint8Array, contentType: string): Promise<void>;
+  /**
+   * The cheap check before `put(ref)`: resolves when the bucket exists and this service may list it, throws
+   * BucketAccessError (operation "write") when it is missing or forbidden. Listable is not writable: only
+   * the upload proves the write grant, so `put` keeps classifying its own faults.
+   */
+  probe(ref: GsRef): Promise<void>;
 }
 
 export interface ExecResult {
@@ -112,6 +119,12 @@ export async function runFijiJob(request: FijiRequest, deps: FijiJobDeps): Promi
       }
       await infra(`writing ${name}`, () => scratch.write(name, data));
     }
+    // After the inputs (an input's fault is reported first) and right before the command: a bad output bucket
+    // would otherwise surface only at upload, after the command's whole run. The upload still classifies its
+    // own faults, since a bucket can go away or lose its grant while the command runs.
+    for (const { name, ref } of firstPerBucket(request.outputMap)) {
+      await infra(`checking the bucket of ${gsUrl(ref)}`, () => deps.io.probe(ref), `output-map.${name}`);
+    }
     const run = await infra("running the command", () => scratch.exec(request.argv));
     const outputs: FijiJobResult["outputs"] = {};
     const missingOutputs: string[] = [];
@@ -143,6 +156,13 @@ async function infra<T>(what: string, step: () => Promise<T>, field?: string): P
     if (error instanceof PermanentError || error instanceof RetryableError) throw error;
     throw new RetryableError(`${what}: ${errorMessage(error)}`, { cause: error });
   }
+}
+
+/** The first entry of each bucket, in request order: one probe per bucket, reported against that entry. */
+function firstPerBucket<T extends { ref: GsRef }>(entries: readonly T[]): T[] {
+  const first = new Map<string, T>();
+  for (const entry of entries) if (!first.has(entry.ref.bucket)) first.set(entry.ref.bucket, entry);
+  return [...first.values()];
 }
 
 const CONTENT_TYPES: Record<string, string> = {

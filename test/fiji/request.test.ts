@@ -4,6 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { RetryableError } from "../../core/errors.js";
 import { splitCommandLine } from "../../core/fiji/command-line.js";
+import { gsUrl, type GsRef } from "../../core/fiji/gs-url.js";
 import { FijiInputError, runFijiJob, type ScratchDir } from "../../core/fiji/job.js";
 import { FijiRequestError, parseFijiRequest } from "../../core/fiji/request.js";
 import { fijiConfigFromEnv } from "../../services/fiji/config.js";
@@ -72,17 +73,18 @@ function fakeScratch(log: string[], files: Map<string, Uint8Array>): ScratchDir 
   };
 }
 
-test("the job: inputs, run, binary-safe upload, removal; a missing input is the request's fault; a store fault is retryable; removal happens anyway", async () => {
+test("the job: inputs, output-bucket probe, run, binary-safe upload, removal; a missing input is the request's fault; a store fault is retryable; removal happens anyway", async () => {
   const request = parseFijiRequest({ command: "fiji m", "input-str": { m: "x" }, "input-map": { "i.png": "gs://bkt/i" }, "output-map": { "out.png": "gs://bkt/o", "gone.txt": "gs://bkt/g" } }, policy);
   const log: string[] = [];
   const stored = new Map<string, Uint8Array>();
   const deps = (put: (o: string, b: Uint8Array) => Promise<void>, get = async (): Promise<Uint8Array | undefined> => new Uint8Array([1])) => ({
-    io: { get, put: async (ref: { object: string }, bytes: Uint8Array) => put(ref.object, bytes) },
+    io: { get, put: async (ref: { object: string }, bytes: Uint8Array) => put(ref.object, bytes), probe: async (ref: GsRef) => void log.push(`probe ${gsUrl(ref)}`) },
     sandbox: { create: async () => fakeScratch(log, new Map()) },
     downsample: async (b: Uint8Array) => b,
   });
   const result = await runFijiJob(request, deps(async (o, b) => void stored.set(o, b)));
-  assert.deepEqual(log, ["write m", "write i.png", "exec /opt/Fiji.app/ImageJ-linux64 m", "remove"]);
+  // Both outputs are in bkt: one probe, of the first, after the inputs and before the command.
+  assert.deepEqual(log, ["write m", "write i.png", "probe gs://bkt/o", "exec /opt/Fiji.app/ImageJ-linux64 m", "remove"]);
   assert.deepEqual([...stored.get("o")!], [0, 255, 10, 13]);
   assert.deepEqual(result.missingOutputs, ["gone.txt"]);
   assert.equal(result.ok, false);

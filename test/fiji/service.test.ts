@@ -3,7 +3,7 @@
 // the output lands in the bucket and is checked pixel by pixel against numpy (tools/python/fiji_filter_oracle.py).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -192,7 +192,7 @@ test("bad requests: 400 naming the field; a missing input object is 422 naming i
   assertScratchEmpty();
 });
 
-test("a missing bucket is 422 naming the map entry, bucket and object: an input's before the command runs, an output's after", async () => {
+test("a missing bucket is 422 naming the map entry, bucket and object, before the command runs: an input's and an output's alike", async (t) => {
   const macro = 'open("in.png");\nrun("Invert");\nsaveAs("PNG", getDirectory("current") + "out.png");\n';
   const input = await post(url, {
     command: ij(),
@@ -209,21 +209,35 @@ test("a missing bucket is 422 naming the map entry, bucket and object: an input'
     fault: "bucket-not-found",
   });
   assert.equal((await storage.bucket(BUCKET).file("out/never-run.png").exists())[0], false);
-  const output = await post(url, {
+  // Whether ImageJ ran: the macro first leaves a marker in a folder the job's user may write (0777, outside
+  // the scratch directory, which is removed). The same macro with a good bucket shows the marker works.
+  const markers = mkdtempSync(path.join(tmpdir(), "fiji-marker-"));
+  t.after(() => rmSync(markers, { recursive: true, force: true }));
+  chmodSync(markers, 0o777);
+  const marker = path.join(markers, "ran.txt");
+  const marked = `File.saveString("ran", "${marker}");\n${macro}`;
+  const request = (bucket: string) => ({
     command: ij(),
-    "input-str": { "macro.ijm": macro },
+    "input-str": { "macro.ijm": marked },
     "input-map": { "in.png": `gs://${BUCKET}/in/slice.png` },
-    "output-map": { "out.png": `gs://${ABSENT}/out/invert.png` },
+    "output-map": { "out.png": `gs://${bucket}/out/invert-marked.png` },
   });
+  const control = await post(url, request(BUCKET));
+  assert.equal(control.status, 200, JSON.stringify(control.body));
+  assert.equal(control.body.ok, true, String(control.body.stderr));
+  assert.equal(existsSync(marker), true, "the control run leaves the marker");
+  rmSync(marker);
+  const output = await post(url, request(ABSENT));
   assert.equal(output.status, 422, JSON.stringify(output.body));
+  assert.equal(existsSync(marker), false, "the output bucket is probed before ImageJ starts");
   assert.deepEqual(output.body, {
-    error: `output-map.out.png: writing gs://${ABSENT}/out/invert.png: bucket "${ABSENT}" does not exist (404 Not Found)`,
+    error: `output-map.out.png: writing gs://${ABSENT}/out/invert-marked.png: bucket "${ABSENT}" does not exist (404 Not Found)`,
     field: "output-map.out.png",
     bucket: ABSENT,
-    object: "out/invert.png",
+    object: "out/invert-marked.png",
     fault: "bucket-not-found",
   });
-  assert.equal((await storage.bucket(ABSENT).exists())[0], false, "an upload does not create the bucket");
+  assert.equal((await storage.bucket(ABSENT).exists())[0], false, "the probe does not create the bucket");
   assertScratchEmpty();
 });
 
