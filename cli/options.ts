@@ -27,6 +27,8 @@ run options (clio_ingest names in brackets):
   --skip-align            do not align; slices are stacked as they are
   --raw                   also write a lossless raw pyramid (ng/raw)
   --jpeg-quality Q        JPEG quality of the viewing pyramid (default 90)
+  --window16 LO,HI        16-bit input: percentiles mapped to 0 and 255 (default 0.5,99.5)
+  --window16-scope S      stack (one window for all slices, default) or slice (each slice its own)
   --config FILE           an ingest.json to start from (default: <slices-dir>/ingest.json if present)
   --workers N             worker threads (default: one per core)
   --task-timeout S        a task running longer is stopped and retried (default 1800 s)
@@ -102,6 +104,8 @@ function parseRun(args: readonly string[]): RunCommand {
     "skip-align": { type: "boolean" },
     raw: { type: "boolean" },
     "jpeg-quality": { type: "string" },
+    window16: { type: "string" },
+    "window16-scope": { type: "string" },
     config: { type: "string" },
     workers: { type: "string" },
     "task-timeout": { type: "string" },
@@ -120,6 +124,9 @@ function parseRun(args: readonly string[]): RunCommand {
   if (values["skip-align"]) overrides.skipAlign = true;
   if (values.raw) overrides.raw = true;
   if (values["jpeg-quality"] !== undefined) overrides.jpegQuality = int("--jpeg-quality", values["jpeg-quality"]);
+  if (values.window16 !== undefined) overrides.window16 = numbers("--window16", values.window16, 2);
+  // The config parser names the allowed values: it says what is wrong with "--window16-scope" too.
+  if (values["window16-scope"] !== undefined) overrides.window16Scope = values["window16-scope"];
   return {
     command: "run",
     slices: positionals[0],

@@ -20,6 +20,11 @@ export interface IngestConfig {
   jpegQuality: number;
   /** Percentile window for 16-bit input. */
   window16: [number, number];
+  /**
+   * Whose percentiles: "stack" (one window for the whole stack, so contrast does not jump between slices;
+   * estimated from up to 64 evenly spaced slices) or "slice" (each slice its own; follows drifting brightness).
+   */
+  window16Scope: "stack" | "slice";
   align: AlignConfig;
   /** Scale-0 voxels per pyramid task along each axis (a power-of-two multiple of 64). */
   cube: number;
@@ -46,6 +51,7 @@ export const DEFAULT_CONFIG: IngestConfig = {
   raw: false,
   jpegQuality: 90,
   window16: [0.5, 99.5],
+  window16Scope: "stack",
   align: { maxSize: 1024, rod: 0.92, maxEpsilon: 25, minInlierRatio: 0.05, minNumInliers: 20, expectedModel: "auto" },
   cube: 512,
   maxPixels: 16384 * 16384,
@@ -76,6 +82,7 @@ export function parseIngestConfig(input: unknown, where = "ingest.json"): Ingest
     raw: field.bool("raw", DEFAULT_CONFIG.raw),
     jpegQuality: field.int("jpegQuality", DEFAULT_CONFIG.jpegQuality, 1, 100),
     window16: field.pair("window16", DEFAULT_CONFIG.window16),
+    window16Scope: field.oneOf("window16Scope", ["stack", "slice"] as const, DEFAULT_CONFIG.window16Scope),
     align: parseAlign(raw.align, `${where}: "align"`),
     cube: field.int("cube", DEFAULT_CONFIG.cube, 64, 4096),
     maxPixels: field.int("maxPixels", DEFAULT_CONFIG.maxPixels, 1, 2 ** 31),
@@ -166,6 +173,13 @@ class FieldReader {
     if (v === undefined) return fallback;
     if (typeof v !== "boolean") this.fail(name, "true or false", v);
     return v;
+  }
+
+  oneOf<T extends string>(name: string, values: readonly T[], fallback: T): T {
+    const v = this.raw[name];
+    if (v === undefined) return fallback;
+    if (typeof v !== "string" || !(values as readonly string[]).includes(v)) this.fail(name, `one of ${values.join(", ")}`, v);
+    return v as T;
   }
 
   optionalString(name: string): string | undefined {

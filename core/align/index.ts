@@ -10,4 +10,4 @@ export { DEFAULT_ALIGN_PARAMS, resolveAlignParams, type AlignParams, type ModelK
 export { boundingBox, planTransforms, type Box, type Substitution, type TransformPlan } from "./plan-transforms.js";
 export { ransac, type FitResult, type RansacOptions } from "./ransac.js";
 export { clahe, inverseMap, warpToBox } from "./warp.js";
-export { windowBounds, windowTo8, type Gray16Like } from "./window.js";
+export { addToHistogram16, boundsFromHistogram, windowBetween, windowBounds, windowTo8, type Gray16Like } from "./window.js";

@@ -7,6 +7,7 @@ import type { ObjectStore } from "../ports.js";
 import { orderSlices, type SliceRef } from "../slices/listing.js";
 import { mapLimit } from "../util/map-limit.js";
 import { runId, type RunManifest } from "./manifest.js";
+import { stackWindow } from "./stack-window.js";
 
 /** Bytes read to find a header; a file whose header lies further in is read whole. */
 const HEADER_BYTES = 64 * 1024;
@@ -30,6 +31,7 @@ export async function enumerateSlices(source: ObjectStore, config: IngestConfig,
   if (width < 1 || height < 1) {
     throw new PermanentError(`${where}: downsample ${config.downsample} leaves nothing of ${first.width}x${first.height} slices`);
   }
+  const stackWide = first.depth === 16 && config.window16Scope === "stack";
   return {
     run: runId(config, slices, first.width, first.height),
     config,
@@ -39,6 +41,7 @@ export async function enumerateSlices(source: ObjectStore, config: IngestConfig,
     sourceWidth: first.width,
     sourceHeight: first.height,
     depth: first.depth,
+    ...(stackWide ? { window16Bounds: await stackWindow(source, where, slices, config, first.width, first.height) } : {}),
   };
 }
 

@@ -18,6 +18,8 @@ export interface RunManifest {
   sourceWidth: number;
   sourceHeight: number;
   depth: 8 | 16;
+  /** 16-bit input with config.window16Scope "stack": the stack's window [lo, hi] in 16-bit values. */
+  window16Bounds?: [number, number];
 }
 
 /** A run id is a pure function of what it computes from: the config and the slice listing. */

@@ -6,10 +6,11 @@ import * as sample from "../../core/sample/index.js";
 
 test("core/align exports", () => {
   assert.deepEqual(Object.keys(align).sort(), [
-    "DEFAULT_ALIGN_PARAMS", "FEATURE_CODEC_VERSION", "alignPair", "boundingBox", "chooseModel", "clahe",
+    "DEFAULT_ALIGN_PARAMS", "FEATURE_CODEC_VERSION", "addToHistogram16", "alignPair", "boundingBox", "boundsFromHistogram",
+    "chooseModel", "clahe",
     "decodeFeatures", "encodeFeatures", "extractFeatures", "featureFactor", "fitModel", "guidedMatch", "inverseMap",
     "matchFeatures", "openCv", "planTransforms", "plausibilityFlags", "ransac", "resolveAlignParams",
-    "rmsResidual", "singularValues", "toFullResolution", "warpToBox", "windowBounds", "windowTo8",
+    "rmsResidual", "singularValues", "toFullResolution", "warpToBox", "windowBetween", "windowBounds", "windowTo8",
   ]);
 });
 

@@ -3,13 +3,13 @@ import assert from "node:assert/strict";
 import { parseCommand } from "../../cli/options.js";
 
 test("run options map to config fields", () => {
-  const cmd = parseCommand(["run", "in", "--out", "o", "--pattern", "img%05d.png", "--minz", "2", "--maxz", "9", "--resolution", "4,4,40", "--downsample", "2", "--clahe", "1.5", "--skip-align", "--raw", "--jpeg-quality", "80", "--workers", "3"]);
+  const cmd = parseCommand(["run", "in", "--out", "o", "--pattern", "img%05d.png", "--minz", "2", "--maxz", "9", "--resolution", "4,4,40", "--downsample", "2", "--clahe", "1.5", "--skip-align", "--raw", "--jpeg-quality", "80", "--window16", "1,99", "--window16-scope", "slice", "--workers", "3"]);
   assert.deepEqual(cmd, {
     command: "run",
     slices: "in",
     out: "o",
     configFile: undefined,
-    overrides: { pattern: "img%05d.png", minz: 2, maxz: 9, resolution: [4, 4, 40], downsample: 2, claheClip: 1.5, skipAlign: true, raw: true, jpegQuality: 80 },
+    overrides: { pattern: "img%05d.png", minz: 2, maxz: 9, resolution: [4, 4, 40], downsample: 2, claheClip: 1.5, skipAlign: true, raw: true, jpegQuality: 80, window16: [1, 99], window16Scope: "slice" },
     workers: 3,
     taskTimeoutS: 1800,
     keepTmp: false,

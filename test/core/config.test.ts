@@ -15,6 +15,8 @@ test("fields are parsed and kept", () => {
   assert.equal(c.raw, true);
   assert.equal(c.align.maxSize, 512);
   assert.equal(c.align.rod, 0.92);
+  assert.equal(c.window16Scope, "stack");
+  assert.equal(parseIngestConfig({ window16Scope: "slice" }).window16Scope, "slice");
 });
 
 const bad: Array<[string, unknown, RegExp]> = [
@@ -31,6 +33,7 @@ const bad: Array<[string, unknown, RegExp]> = [
   ["model", { align: { expectedModel: "similarity" } }, /"align": "expectedModel" must be auto/],
   ["align field", { align: { ratio: 0.9 } }, /"align": unknown field "ratio"/],
   ["window", { window16: [90, 10] }, /"window16" must be two percentiles/],
+  ["window scope", { window16Scope: "z" }, /"window16Scope" must be one of stack, slice, got "z"/],
 ];
 for (const [name, input, message] of bad) {
   test(`bad config: ${name}`, () => {

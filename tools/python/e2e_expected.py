@@ -1,10 +1,12 @@
 """Oracle for the end-to-end tests: the aligned stack computed independently with native OpenCV and numpy,
 compared voxel for voxel with what tensorstore reads from the volumes emingest wrote.
 
-usage: e2e_expected.py SLICES_DIR OUT_DIR CLAHE_CLIP CLAHE_TILES [LOW_PERCENTILE HIGH_PERCENTILE]
+usage: e2e_expected.py SLICES_DIR OUT_DIR CLAHE_CLIP CLAHE_TILES [LOW_PERCENTILE HIGH_PERCENTILE [SCOPE]]
 For each slice of OUT_DIR/report/transforms.json: read the source image (cv2); a 16-bit one is windowed to
-8 bits by its own percentiles (nearest rank: lo = s[floor(low/100*(N-1))], hi = s[ceil(high/100*(N-1))],
-out = clamp(round_half_up(255*(v-lo)/(hi-lo)), 0, 255), defaults 0.5 and 99.5); warp it with
+8 bits by percentiles (nearest rank: lo = s[floor(low/100*(N-1))], hi = s[ceil(high/100*(N-1))],
+out = clamp(round_half_up(255*(v-lo)/(hi-lo)), 0, 255), defaults 0.5 and 99.5) of its own pixels (SCOPE
+slice) or of all pixels of the slices at indices floor(i*(n-1)/63), i = 0..63 (SCOPE stack, the default);
+warp it with
 cv2.warpAffine(src, warp, box, INTER_LINEAR | WARP_INVERSE_MAP, BORDER_CONSTANT 0) where `warp` is the
 recorded inverse map, apply cv2 CLAHE when CLAHE_CLIP > 0, and stack. Each further scale is the box mean
 of the previous one (factors from the info file's resolutions), rounded half up, edge blocks averaging the
@@ -33,11 +35,21 @@ def box_mean(a: np.ndarray, f) -> np.ndarray:
     return ((sums + counts // 2) // counts).astype(np.uint8)
 
 
-def window16(img: np.ndarray, low: float, high: float) -> np.ndarray:
-    s = np.sort(img, axis=None)
+def bounds(pixels: np.ndarray, low: float, high: float):
+    s = np.sort(pixels, axis=None)
     n = s.size
-    lo = int(s[int(np.floor(low / 100 * (n - 1)))])
-    hi = int(s[int(np.ceil(high / 100 * (n - 1)))])
+    return int(s[int(np.floor(low / 100 * (n - 1)))]), int(s[int(np.ceil(high / 100 * (n - 1)))])
+
+
+def stack_bounds(slices_dir: str, report: dict, low: float, high: float):
+    keys = [r["key"] for r in sorted(report["slices"], key=lambda r: r["z"])]
+    n = len(keys)
+    picks = sorted({(i * (n - 1)) // 63 for i in range(64)})
+    pixels = [cv2.imread(os.path.join(slices_dir, keys[k]), cv2.IMREAD_UNCHANGED).ravel() for k in picks]
+    return bounds(np.concatenate(pixels), low, high)
+
+
+def window16(img: np.ndarray, lo: int, hi: int) -> np.ndarray:
     v = img.astype(np.int64)
     if hi == lo:
         return np.where(v <= lo, 0, 255).astype(np.uint8)
@@ -45,15 +57,20 @@ def window16(img: np.ndarray, low: float, high: float) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def expected_stack(slices_dir: str, report: dict, clip: float, tiles: int, low: float, high: float) -> np.ndarray:
+def expected_stack(slices_dir: str, report: dict, clip: float, tiles: int, low: float, high: float, scope: str) -> np.ndarray:
     box = report["box"]
+    fixed = None
     planes = []
     for row in report["slices"]:
         source = next(r for r in report["slices"] if r["z"] == row["source"])
         img = cv2.imread(os.path.join(slices_dir, source["key"]), cv2.IMREAD_UNCHANGED)
         assert img.ndim == 2, f"{source['key']}: expected a grayscale image"
         if img.dtype == np.uint16:
-            img = window16(img, low, high)
+            if scope == "stack":
+                fixed = fixed or stack_bounds(slices_dir, report, low, high)
+                img = window16(img, *fixed)
+            else:
+                img = window16(img, *bounds(img, low, high))
         m = np.array(source["warp"], dtype=np.float64).reshape(2, 3)
         out = cv2.warpAffine(img, m, (box["width"], box["height"]), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                              borderMode=cv2.BORDER_CONSTANT, borderValue=0)
@@ -66,9 +83,11 @@ def expected_stack(slices_dir: str, report: dict, clip: float, tiles: int, low: 
 def main() -> None:
     slices_dir, out_dir, clip, tiles = sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])
     low, high = (float(sys.argv[5]), float(sys.argv[6])) if len(sys.argv) > 6 else (0.5, 99.5)
+    scope = sys.argv[7] if len(sys.argv) > 7 else "stack"
+    assert scope in ("stack", "slice"), f"SCOPE must be stack or slice, got {scope}"
     with open(os.path.join(out_dir, "report", "transforms.json")) as f:
         report = json.load(f)
-    stack = expected_stack(slices_dir, report, clip, tiles, low, high)
+    stack = expected_stack(slices_dir, report, clip, tiles, low, high, scope)
     result = {}
     for volume in ("raw", "jpeg"):
         path = os.path.join(out_dir, "ng", volume)
