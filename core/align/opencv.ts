@@ -37,17 +37,15 @@ export interface OpenCv {
 /** Where scripts/native.sh puts the addon, relative to this module (core/align or dist/core/align). */
 export const ADDON_PATH = fileURLToPath(new URL("../../../native/build/emingest-cv.node", import.meta.url));
 
-let loaded: OpenCv | undefined;
+const require = createRequire(import.meta.url);
 
 /**
- * The native OpenCV binding, loaded once per thread. Not built is a PermanentError (no retry can build it);
- * the CLI checks it before a run starts.
+ * The native OpenCV binding (require's cache loads it once per thread). Not built is a PermanentError (no
+ * retry can build it); the CLI checks it before a run starts.
  */
 export function openCv(): OpenCv {
-  if (loaded) return loaded;
-  const require = createRequire(import.meta.url);
   try {
-    loaded = require(ADDON_PATH) as OpenCv;
+    return require(ADDON_PATH) as OpenCv;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === "MODULE_NOT_FOUND" || code === "ENOENT") {
@@ -55,5 +53,4 @@ export function openCv(): OpenCv {
     }
     throw err;
   }
-  return loaded;
 }
