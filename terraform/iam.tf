@@ -22,6 +22,12 @@ locals {
   source_reads = { for pair in setproduct(local.data_readers, local.source_buckets) : "${pair[0]}/${pair[1]}" => { sa = pair[0], bucket = pair[1] } }
 
   pubsub_agent = "serviceAccount:service-${data.google_project.this.number}@gcp-sa-pubsub.iam.gserviceaccount.com"
+
+  # Every task subscription, pushed or pulled, by service: the Pub/Sub service agent dead-letters from each.
+  task_subscriptions = merge(
+    { for name, s in google_pubsub_subscription.tasks : name => s.id },
+    { for name, s in google_pubsub_subscription.pull : name => s.id },
+  )
 }
 
 resource "google_service_account" "component" {
@@ -80,17 +86,25 @@ resource "google_pubsub_topic_iam_member" "service_publisher" {
 # The Pub/Sub service agent forwards undeliverable messages and acks them on the source subscription,
 # and mints the OIDC tokens of push deliveries.
 resource "google_pubsub_topic_iam_member" "agent_dead_letter_publisher" {
-  for_each = toset(local.pushed_services)
+  for_each = toset(local.queued_services)
   topic    = google_pubsub_topic.dead_letter[each.key].id
   role     = "roles/pubsub.publisher"
   member   = local.pubsub_agent
 }
 
 resource "google_pubsub_subscription_iam_member" "agent_subscriber" {
-  for_each     = toset(local.pushed_services)
-  subscription = google_pubsub_subscription.tasks[each.key].id
+  for_each     = local.task_subscriptions
+  subscription = each.value
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_agent
+}
+
+# A service that pulls its tasks may consume its own subscription, and nothing else.
+resource "google_pubsub_subscription_iam_member" "service_subscriber" {
+  for_each     = toset(local.pulled_services)
+  subscription = google_pubsub_subscription.pull[each.key].id
+  role         = "roles/pubsub.subscriber"
+  member       = google_service_account.component[each.key].member
 }
 
 resource "google_service_account_iam_member" "agent_token_creator" {
@@ -102,8 +116,9 @@ resource "google_service_account_iam_member" "agent_token_creator" {
 
 # --- Invokers: only the push and workflow identities may call the services -----------------------------
 
+# Pulled tasks still have their dead letters pushed (to /dead-letter): every queued service is invoked.
 resource "google_cloud_run_v2_service_iam_member" "pusher_invoker" {
-  for_each = toset(local.pushed_services)
+  for_each = toset(local.queued_services)
   name     = google_cloud_run_v2_service.service[each.key].name
   location = var.region
   role     = "roles/run.invoker"

@@ -37,9 +37,13 @@ locals {
   # Task delivery: one topic per task-running service; stages map to topics in adapters/gcp/pubsub-queue.ts.
   task_services = ["align", "emwrite"]
 
-  # Services fed by a push subscription (topic, dead-letter topic, OIDC push): the task services, plus fiji
-  # when enabled (its batch tasks, published by `emingest fiji-batch` to <name_prefix>-fiji).
-  pushed_services = concat(local.task_services, var.enable_fiji ? ["fiji"] : [])
+  # Services fed by a task topic (with a dead-letter topic pushed to their /dead-letter): the task services,
+  # plus fiji when enabled (its batch tasks, published by `emingest fiji-batch` to <name_prefix>-fiji).
+  queued_services = concat(local.task_services, var.enable_fiji ? ["fiji"] : [])
+  # Of those, the ones that pull their tasks (fiji with fiji_delivery = "pull": jobs longer than a push waits);
+  # the others get an OIDC push subscription to /tasks.
+  pulled_services = var.enable_fiji && var.fiji_delivery == "pull" ? ["fiji"] : []
+  pushed_services = [for name in local.queued_services : name if !contains(local.pulled_services, name)]
 
   # Cloud Run services: the task services, plus fiji when asked for.
   run_services = merge(
@@ -62,15 +66,18 @@ locals {
 
   # Environment of the fiji service (services/fiji/config.ts fijiConfigFromEnv). FIJI_EXECUTABLES, FIJI_RUN_AS,
   # FIJI_SCRATCH_ROOT and FIJI_JAVA_HEAP_MB are the image's (services/fiji/Dockerfile). A job gets a minute
-  # less than the request, so a timed-out job is reported (a failure) rather than cut off (a redelivery);
+  # less than the request, so a timed-out job is reported (a failure) rather than cut off (a redelivery),
+  # unless job_timeout_seconds says otherwise (pulled jobs: no request to outlive; services.tf checks it);
   # one job per instance slot, as many slots as Cloud Run sends requests at once.
   fiji_env = {
     GOOGLE_CLOUD_PROJECT = var.project_id
     RUNS_COLLECTION      = "runs"
     FIJI_BUCKETS         = join(",", concat(local.source_buckets, [google_storage_bucket.output.name]))
     FIJI_MAX_JOBS        = tostring(var.services.fiji.concurrency)
-    FIJI_TIMEOUT_SECONDS = tostring(max(1, var.services.fiji.timeout_seconds - 60))
+    FIJI_TIMEOUT_SECONDS = tostring(coalesce(var.services.fiji.job_timeout_seconds, max(1, var.services.fiji.timeout_seconds - 60)))
   }
+  # With fiji_delivery = "pull", the subscription the fiji service pulls; without it, it takes pushes only.
+  fiji_pull_env = { for name in local.pulled_services : "FIJI_PULL_SUBSCRIPTION" => google_pubsub_subscription.pull[name].id if name == "fiji" }
 
   # Environment of the upload function (functions/ingest/index.ts): the services' settings, plus where the
   # workflow is and the service URLs it passes on.

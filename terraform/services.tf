@@ -1,5 +1,7 @@
 # Cloud Run services: align (features, pair alignment; the workflow's start step), emwrite (render,
-# pyramid, plan, finalize) and, when enabled, fiji. Private (no public invoker; see iam.tf), scale to zero.
+# pyramid, plan, finalize) and, when enabled, fiji. Private (no public invoker; see iam.tf), scale to zero,
+# except a service that pulls its tasks (local.pulled_services): nothing would wake it, and between requests
+# Cloud Run would throttle its CPU, so it keeps one instance up with CPU always allocated.
 
 resource "google_cloud_run_v2_service" "service" {
   for_each            = local.run_services
@@ -15,7 +17,7 @@ resource "google_cloud_run_v2_service" "service" {
     execution_environment            = "EXECUTION_ENVIRONMENT_GEN2"
 
     scaling {
-      min_instance_count = 0
+      min_instance_count = contains(local.pulled_services, each.key) ? 1 : 0
       max_instance_count = each.value.max_instances
     }
 
@@ -27,7 +29,7 @@ resource "google_cloud_run_v2_service" "service" {
           cpu    = each.value.cpu
           memory = each.value.memory
         }
-        cpu_idle          = true
+        cpu_idle          = !contains(local.pulled_services, each.key)
         startup_cpu_boost = true
       }
 
@@ -36,7 +38,7 @@ resource "google_cloud_run_v2_service" "service" {
       }
 
       dynamic "env" {
-        for_each = each.key == "fiji" ? tomap(local.fiji_env) : tomap(local.service_env)
+        for_each = each.key == "fiji" ? tomap(merge(local.fiji_env, local.fiji_pull_env)) : tomap(local.service_env)
         content {
           name  = env.key
           value = env.value
@@ -53,5 +55,14 @@ resource "google_cloud_run_v2_service" "service" {
     }
   }
 
-  depends_on = [google_project_service.apis]
+  lifecycle {
+    precondition {
+      # A pushed task's or an HTTP request's job is cut off with its request; only a pulled one may outlive it.
+      condition     = each.key != "fiji" || var.fiji_delivery == "pull" || coalesce(var.services.fiji.job_timeout_seconds, 0) <= var.services.fiji.timeout_seconds - 60
+      error_message = "services.fiji.job_timeout_seconds may exceed timeout_seconds - 60 only with fiji_delivery = \"pull\"."
+    }
+  }
+
+  # A pulling service's first pull should find its grant (a refused one is retried, every 30 s).
+  depends_on = [google_project_service.apis, google_pubsub_subscription_iam_member.service_subscriber]
 }

@@ -71,8 +71,18 @@ variable "enable_fiji" {
   default     = false
 }
 
+variable "fiji_delivery" {
+  description = "How the fiji service (enable_fiji) gets its batch tasks: \"push\" (one HTTP request per task; a job must end within the 600 s a push waits, or it is delivered and run again) or \"pull\" (the service pulls and extends each task's lease while its job runs; CPU always allocated and one instance always up: see terraform/README.md)."
+  type        = string
+  default     = "push"
+  validation {
+    condition     = contains(["push", "pull"], var.fiji_delivery)
+    error_message = "fiji_delivery must be \"push\" or \"pull\"."
+  }
+}
+
 variable "services" {
-  description = "Sizing of the Cloud Run services. Every service scales to zero; max_instances bounds the fan-out."
+  description = "Sizing of the Cloud Run services. Every service scales to zero (but fiji with fiji_delivery = \"pull\", which keeps one instance); max_instances bounds the fan-out."
   type = object({
     align = optional(object({
       cpu             = optional(string, "2")
@@ -94,6 +104,8 @@ variable "services" {
       concurrency     = optional(number, 1)
       max_instances   = optional(number, 20)
       timeout_seconds = optional(number, 3600)
+      # FIJI_TIMEOUT_SECONDS (default timeout_seconds - 60); longer than the request only with fiji_delivery = "pull".
+      job_timeout_seconds = optional(number)
     }), {})
   })
   default = {}
@@ -103,6 +115,10 @@ variable "services" {
       s.concurrency >= 1 && s.max_instances >= 1 && s.timeout_seconds >= 1 && s.timeout_seconds <= 3600
     ])
     error_message = "services: concurrency and max_instances must be >= 1, timeout_seconds between 1 and 3600."
+  }
+  validation {
+    condition     = coalesce(var.services.fiji.job_timeout_seconds, 1) >= 1
+    error_message = "services.fiji.job_timeout_seconds must be at least 1."
   }
 }
 

@@ -11,17 +11,20 @@
 // service" (Cloud Run's own IAM answer), while the fault is a resource the request names.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorMessage, PermanentError } from "../../core/errors.js";
-import { FIJI_STAGE, settleFijiRun } from "../../core/fiji/batch.js";
 import { FijiBucketError, FijiInputError, runFijiJob, type FijiJobDeps, type FijiJobResult } from "../../core/fiji/job.js";
 import { FijiRequestError, parseFijiRequest, type FijiPolicy, type FijiRequest } from "../../core/fiji/request.js";
 import type { Logger } from "../shared/log.js";
 import { BadRequestError, parseDelivery } from "../shared/push.js";
 import { readJsonBody } from "../shared/read-json.js";
-import { handleDeadLetter, handleTask, type Reply, type TaskHandlerDeps } from "../shared/task-handler.js";
+import type { Reply, TaskHandlerDeps } from "../shared/task-handler.js";
+import { handleFijiDeadLetter, handleFijiTask } from "./batch-delivery.js";
+import { JobSlots } from "./job-slots.js";
 
 export interface FijiAppDeps extends FijiJobDeps {
   policy: FijiPolicy;
   maxJobs: number;
+  /** The instance's job slots, shared with the pull subscriber (pull.ts); default: maxJobs of this app's own. */
+  slots?: JobSlots;
   log: Logger;
   /** Batch mode: run state and the router of "fiji" tasks; without it /tasks answers 404. */
   batch?: Pick<TaskHandlerDeps, "runs" | "routerFor">;
@@ -33,8 +36,8 @@ export interface FijiAppDeps extends FijiJobDeps {
 export type RequestListener = (req: IncomingMessage, res: ServerResponse) => void;
 
 export function createFijiApp(deps: FijiAppDeps): RequestListener {
-  // The instance's job slots: a value of this app, not module state.
-  let running = 0;
+  // The instance's job slots: a value of this app (or of the server that shares them), not module state.
+  const slots = deps.slots ?? new JobSlots(deps.maxJobs);
   const run = deps.run ?? runFijiJob;
 
   async function runRequest(body: unknown): Promise<Reply> {
@@ -45,10 +48,10 @@ export function createFijiApp(deps: FijiAppDeps): RequestListener {
       if (error instanceof FijiRequestError) return { status: 400, body: { error: error.message, field: error.field } };
       throw error;
     }
-    if (running >= deps.maxJobs) {
-      return { status: 429, body: { error: `busy: ${running} job(s) running, this instance runs ${deps.maxJobs} at a time` } };
+    const release = slots.tryAcquire();
+    if (!release) {
+      return { status: 429, body: { error: `busy: ${slots.running} job(s) running, this instance runs ${slots.size} at a time` } };
     }
-    running += 1;
     try {
       deps.log("INFO", `job started: ${request.command}`, { stage: "fiji" });
       const result = await run(request, deps);
@@ -68,34 +71,27 @@ export function createFijiApp(deps: FijiAppDeps): RequestListener {
       deps.log("ERROR", `job failed (infrastructure): ${errorMessage(error)}`, { stage: "fiji" });
       return { status: 503, body: { error: errorMessage(error) } };
     } finally {
-      running -= 1;
+      release();
     }
   }
 
   async function route(req: IncomingMessage): Promise<Reply> {
     const path = new URL(req.url ?? "/", "http://service").pathname.replace(/\/+$/, "") || "/";
-    if (req.method === "GET" && path === "/healthz") return { status: 200, body: { ok: true, running, maxJobs: deps.maxJobs } };
+    if (req.method === "GET" && path === "/healthz") return { status: 200, body: { ok: true, running: slots.running, maxJobs: slots.size } };
     if (req.method !== "POST") return { status: 405, body: { error: `${req.method} is not allowed` } };
     const body = await readJsonBody(req, deps.maxBodyBytes ?? 32 * 1024 * 1024);
     if (path === "/" || path === "/run") return runRequest(body);
     if ((path === "/tasks" || path === "/dead-letter") && deps.batch) {
       const delivery = parseDelivery(body);
-      const { runs } = deps.batch;
-      let reply: Reply;
-      if (path === "/dead-letter") reply = await handleDeadLetter(delivery, { runs, log: deps.log });
-      else {
-        if (running >= deps.maxJobs) return { status: 429, body: { error: "busy" } };
-        running += 1;
-        try {
-          reply = await handleTask(delivery, { ...deps.batch, stages: ["fiji"], log: deps.log });
-        } finally {
-          running -= 1;
-        }
+      const batch = { ...deps.batch, log: deps.log };
+      if (path === "/dead-letter") return handleFijiDeadLetter(delivery, batch);
+      const release = slots.tryAcquire();
+      if (!release) return { status: 429, body: { error: "busy" } };
+      try {
+        return await handleFijiTask(delivery, batch);
+      } finally {
+        release();
       }
-      // A settled task may be the run's last: the run becomes done or failed (a fault here is a 500, and the
-      // redelivery, acknowledged as a duplicate, settles again).
-      if (reply.status === 200 && delivery.task.stage === FIJI_STAGE) await settleFijiRun(runs, delivery.task.run);
-      return reply;
     }
     return { status: 404, body: { error: `no route ${path}` } };
   }

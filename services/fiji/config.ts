@@ -9,9 +9,24 @@ export interface FijiServiceConfig {
   sandbox: SandboxOptions;
   /** Jobs run at once per instance; a request beyond that gets 429 (Cloud Run: set --concurrency to match). */
   maxJobs: number;
+  /** Batch tasks also pulled from a subscription (FIJI_PULL_SUBSCRIPTION); undefined: push only. */
+  pull?: FijiPullConfig;
   port: number;
   host: string;
 }
+
+export interface FijiPullConfig {
+  /** "projects/P/subscriptions/S", or an id in GOOGLE_CLOUD_PROJECT. */
+  subscription: string;
+  /** A message's lease is extended this long at most, from its receipt; then Pub/Sub delivers it again. */
+  maxExtensionSeconds: number;
+  /** Longest single extension: a lost instance's messages come back this soon, for one modAck per period. */
+  maxAckDeadlineSeconds: number;
+}
+
+/** Moving inputs and outputs is outside FIJI_TIMEOUT_SECONDS (it bounds only the command). */
+const TRANSFER_MARGIN_SECONDS = 600;
+const SUBSCRIPTION = /^(projects\/[a-z][a-z0-9.:-]*\/subscriptions\/)?[A-Za-z][A-Za-z0-9._~+%-]{2,254}$/;
 
 export function fijiConfigFromEnv(env: Readonly<Record<string, string | undefined>>): FijiServiceConfig {
   const list = (name: string) => (env[name] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
@@ -36,18 +51,28 @@ export function fijiConfigFromEnv(env: Readonly<Record<string, string | undefine
     if (!m) throw new Error(`FIJI_RUN_AS="${env.FIJI_RUN_AS}" must be UID:GID`);
     runAs = { uid: Number(m[1]), gid: Number(m[2]) };
   }
+  const timeoutSeconds = int("FIJI_TIMEOUT_SECONDS", 3600, 1);
+  let pull: FijiPullConfig | undefined;
+  if (env.FIJI_PULL_SUBSCRIPTION) {
+    const subscription = env.FIJI_PULL_SUBSCRIPTION;
+    if (!SUBSCRIPTION.test(subscription)) throw new Error(`FIJI_PULL_SUBSCRIPTION="${subscription}" must be projects/PROJECT/subscriptions/ID or an ID`);
+    // The lease must outlive the job, or the job is delivered, and run, twice: two jobs' worth, since a message
+    // may first wait for a slot an HTTP job holds (services/fiji/job-slots.ts), then run its own.
+    pull = { subscription, maxExtensionSeconds: 2 * (timeoutSeconds + TRANSFER_MARGIN_SECONDS), maxAckDeadlineSeconds: 60 };
+  }
   return {
     policy: { buckets, executables, maxInlineBytes: int("FIJI_MAX_INLINE_BYTES", 4 * 1024 * 1024, 1), maxFiles: int("FIJI_MAX_FILES", 256, 1) },
     sandbox: {
       root: env.FIJI_SCRATCH_ROOT ?? tmpdir(),
       runAs,
-      timeoutMs: int("FIJI_TIMEOUT_SECONDS", 3600, 1) * 1000,
+      timeoutMs: timeoutSeconds * 1000,
       javaHeapMb: int("FIJI_JAVA_HEAP_MB", 2048),
       addressSpaceMb: int("FIJI_ADDRESS_SPACE_MB", 0),
       xvfb: env.FIJI_XVFB === "1" || env.FIJI_XVFB === "true",
       maxLogBytes: int("FIJI_MAX_LOG_BYTES", 1024 * 1024, 1),
     },
     maxJobs: int("FIJI_MAX_JOBS", 1, 1),
+    pull,
     port: int("PORT", 8080),
     host: env.HOST ?? "0.0.0.0",
   };

@@ -1,7 +1,8 @@
 // services/fiji: fiji_cloudrun-compatible headless Fiji/ImageJ jobs over HTTP, and batch "fiji" tasks by
-// Pub/Sub push. Wiring only: environment -> config -> adapters -> app (HOUSE-STYLE.md rule 3).
+// Pub/Sub push, or pull (FIJI_PULL_SUBSCRIPTION). Wiring only: environment -> config -> adapters -> app
+// (HOUSE-STYLE.md rule 3).
 import { createServer } from "node:http";
-import { gcpConfigFromEnv, firestoreClient, storageClient } from "../../adapters/gcp/clients.js";
+import { gcpConfigFromEnv, firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { gcsBucketIO } from "../../adapters/gcp/gcs-bucket-io.js";
 import { checkScratchRoot, ProcessSandbox } from "../../adapters/local/fiji-sandbox.js";
@@ -10,6 +11,11 @@ import { downsampleImageFile } from "../../core/fiji/downsample.js";
 import { jsonLogger } from "../shared/log.js";
 import { createFijiApp } from "./app.js";
 import { fijiConfigFromEnv } from "./config.js";
+import { JobSlots } from "./job-slots.js";
+import { startFijiPull } from "./pull.js";
+
+/** Cloud Run kills an instance 10 s after SIGTERM: running jobs get the rest of that to finish. */
+const SHUTDOWN_GRACE_MS = 9_000;
 
 const config = fijiConfigFromEnv(process.env);
 const gcp = gcpConfigFromEnv(process.env);
@@ -19,9 +25,17 @@ if (process.getuid?.() === 0 && !config.sandbox.runAs) log("WARNING", "running a
 const job = { io: gcsBucketIO(storageClient(gcp)), sandbox: new ProcessSandbox(config.sandbox), downsample: downsampleImageFile };
 const runs = new FirestoreRunStore(firestoreClient(gcp), process.env.RUNS_COLLECTION ?? "runs");
 const router = fijiTaskRouter(job, config.policy);
-const app = createFijiApp({ ...job, policy: config.policy, maxJobs: config.maxJobs, log, batch: { runs, routerFor: async () => router } });
+const batch = { runs, routerFor: async () => router };
+// One set of slots for HTTP and pull: the instance never runs more than FIJI_MAX_JOBS jobs.
+const slots = new JobSlots(config.maxJobs);
+const app = createFijiApp({ ...job, policy: config.policy, maxJobs: config.maxJobs, slots, log, batch });
 const server = createServer(app);
 // A job may run for as long as FIJI_TIMEOUT_SECONDS: the request must outlive it.
 server.requestTimeout = config.sandbox.timeoutMs + 300_000;
 server.listen(config.port, config.host, () => log("INFO", `fiji listening on ${config.host}:${config.port}`));
-process.on("SIGTERM", () => server.close(() => process.exit(0)));
+const puller = config.pull && startFijiPull(pubsubClient(gcp), config.pull, { batch: { ...batch, log }, slots, log });
+if (config.pull) log("INFO", `fiji pulling ${config.pull.subscription}, ${config.maxJobs} job(s) at a time`);
+process.on("SIGTERM", () => {
+  log("INFO", `SIGTERM: no new jobs; running ones have ${SHUTDOWN_GRACE_MS} ms`);
+  void Promise.all([new Promise((closed) => server.close(closed)), puller?.stop(SHUTDOWN_GRACE_MS)]).then(() => process.exit(0));
+});

@@ -19,7 +19,7 @@ import { firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { gcsBucketIO } from "../../adapters/gcp/gcs-bucket-io.js";
 import { ProcessSandbox } from "../../adapters/local/fiji-sandbox.js";
-import { fijiBatch, fijiBatchCommand, parseFijiBatch } from "../../cli/fiji-batch-command.js";
+import { fijiBatch, parseFijiBatch } from "../../cli/fiji-batch-command.js";
 import { parseStatus, statusCommand, type StatusSnapshot } from "../../cli/status-command.js";
 import { PermanentError } from "../../core/errors.js";
 import { fijiTaskRouter } from "../../core/fiji/batch.js";
@@ -29,6 +29,7 @@ import type { TaskMessage } from "../../core/ports.js";
 import { silentLogger } from "../../services/shared/log.js";
 import { createFijiApp } from "../../services/fiji/app.js";
 import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
+import { fijiBatchCli, noisePng, taskSubscriptions, waitFor } from "./support/batch-emulators.js";
 import { installImageJ, JOB_USER, listen, scratchRoot } from "./support/imagej.js";
 
 const BUCKET = "fiji-batch-data";
@@ -65,10 +66,7 @@ before(async () => {
   await storage.createBucket(BUCKET);
   scratch = scratchRoot();
   work = mkdtempSync(path.join(tmpdir(), "fiji-batch-cloud-"));
-  const px = Buffer.alloc(23 * 17);
-  let s = 11;
-  for (let i = 0; i < px.length; i++) px[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
-  input = await sharp(px, { raw: { width: 23, height: 17, channels: 1 } }).toColourspace("b-w").png().toBuffer();
+  input = await noisePng(23, 17, 11);
   await storage.bucket(BUCKET).file("in/z0.png").save(input);
 
   const job = {
@@ -95,16 +93,7 @@ before(async () => {
     if (req.url?.startsWith("/dead-letter")) deadLetterPushes += 1;
     app(req, res);
   });
-  const url = await listen(server);
-  const [topic] = await pubsub.createTopic(TOPIC);
-  const [dead] = await pubsub.createTopic(`${TOPIC}-dead-letter`);
-  await dead.createSubscription(`${TOPIC}-dead-letter-push`, { pushConfig: { pushEndpoint: `${url}/dead-letter` } });
-  await topic.createSubscription(`${TOPIC}-push`, {
-    pushConfig: { pushEndpoint: `${url}/tasks` },
-    deadLetterPolicy: { deadLetterTopic: dead.name, maxDeliveryAttempts: 5 },
-    retryPolicy: { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 1 } },
-    ackDeadlineSeconds: 120,
-  });
+  await taskSubscriptions(pubsub, TOPIC, await listen(server), { push: { ackDeadlineSeconds: 120 } });
 });
 
 after(async () => {
@@ -135,21 +124,7 @@ function writeJobFile(name: string, content: unknown): string {
   return file;
 }
 
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  const out: string[] = [];
-  const code = await fijiBatchCommand(parseFijiBatch([...args, "--topic", TOPIC, "--collection", COLLECTION, "--json"]), emu.config, { write: (t) => out.push(t) });
-  return { code, out: out.join("") };
-}
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const cli = (args: string[]) => fijiBatchCli(emu.config, TOPIC, COLLECTION)(args);
 
 test("fiji-batch refuses a bad job file before creating or publishing anything, naming the job index and field", async () => {
   const published: TaskMessage[] = [];

@@ -57,6 +57,18 @@ test("config: required values, UID:GID, integers", () => {
   assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_EXECUTABLES: "fiji=relative" }), /absolute/);
   assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_RUN_AS: "nobody" }), /UID:GID/);
   assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_MAX_JOBS: "0" }), /FIJI_MAX_JOBS/);
+  assert.equal(c.pull, undefined, "push only unless FIJI_PULL_SUBSCRIPTION is set");
+});
+
+test("config: FIJI_PULL_SUBSCRIPTION, a full name or an id; the lease outlives two jobs and their transfers", () => {
+  const env = { FIJI_BUCKETS: "a", FIJI_EXECUTABLES: "fiji=/opt/f", FIJI_TIMEOUT_SECONDS: "1800" };
+  const full = fijiConfigFromEnv({ ...env, FIJI_PULL_SUBSCRIPTION: "projects/my-project/subscriptions/emingest-fiji-pull" });
+  assert.deepEqual(full.pull, { subscription: "projects/my-project/subscriptions/emingest-fiji-pull", maxExtensionSeconds: 2 * (1800 + 600), maxAckDeadlineSeconds: 60 });
+  assert.equal(fijiConfigFromEnv({ ...env, FIJI_PULL_SUBSCRIPTION: "fiji-pull" }).pull?.subscription, "fiji-pull");
+  assert.equal(fijiConfigFromEnv({ ...env, FIJI_PULL_SUBSCRIPTION: "" }).pull, undefined);
+  for (const bad of ["projects/p/topics/t", "1abc", "projects//subscriptions/s", "a b"]) {
+    assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_PULL_SUBSCRIPTION: bad }), /FIJI_PULL_SUBSCRIPTION=".*" must be projects\/PROJECT\/subscriptions\/ID or an ID/, bad);
+  }
 });
 
 function fakeScratch(log: string[], files: Map<string, Uint8Array>): ScratchDir {

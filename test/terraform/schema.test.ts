@@ -46,7 +46,7 @@ test("the check catches the typos `terraform validate` would", async () => {
   };
   let services = read("services.tf");
   services = swap(services, "deletion_protection = false", "deletion_protecton = false");
-  services = swap(services, "cpu_idle          = true", "cpu_idel = true");
+  services = swap(services, "cpu_idle          = !contains", "cpu_idel = !contains");
   services = swap(services, "startup_probe {", "startup_prob {");
   services = swap(services, 'dynamic "env"', 'dynamic "envs"');
   services = swap(services, 'location            = var.region', "");

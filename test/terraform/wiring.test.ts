@@ -14,9 +14,14 @@ let cached: Promise<TerraformConfig> | undefined;
 const config = () => (cached ??= loadConfig());
 
 const TASK_SERVICES = ["align", "emwrite"];
-/** Services fed by push subscriptions: the task services, and fiji's batch tasks when enable_fiji. */
-const PUSHED_SERVICES = "${concat(local.task_services, var.enable_fiji ? [\"fiji\"] : [])}";
-const SERVICE_ENV_FOR_EACH = '${each.key == "fiji" ? tomap(local.fiji_env) : tomap(local.service_env)}';
+/** Services with a task topic (its dead letters pushed to /dead-letter): the task services, and fiji's batch tasks when enable_fiji. */
+const QUEUED_SERVICES = "${concat(local.task_services, var.enable_fiji ? [\"fiji\"] : [])}";
+/** Of those, fiji pulls its tasks with fiji_delivery = "pull"; the others are pushed to /tasks. */
+const PULLED_SERVICES = '${var.enable_fiji && var.fiji_delivery == "pull" ? ["fiji"] : []}';
+const PUSHED_SERVICES = "${[for name in local.queued_services : name if !contains(local.pulled_services, name)]}";
+const SERVICE_ENV_FOR_EACH = '${each.key == "fiji" ? tomap(merge(local.fiji_env, local.fiji_pull_env)) : tomap(local.service_env)}';
+/** local.fiji_pull_env: the pull subscription's name, for fiji only, only when it pulls. */
+const FIJI_PULL_ENV = '${{ for name in local.pulled_services : "FIJI_PULL_SUBSCRIPTION" => google_pubsub_subscription.pull[name].id if name == "fiji" }}';
 
 /** Read by the runtime, deliberately not set by Terraform. */
 const NOT_SET: Record<string, string> = {
@@ -70,7 +75,9 @@ test("every environment variable the services read is set on their Cloud Run ser
 test("the fiji service gets what services/fiji reads: its own environment, the image's, and its push wiring", async () => {
   const c = await config();
   const env = c.locals.fiji_env as Body;
-  checkEnv("services/fiji", "services/fiji/server.ts", literalKeys(env, "local.fiji_env"), FIJI_NOT_SET);
+  assert.equal(c.locals.fiji_pull_env, FIJI_PULL_ENV);
+  const pullEnv = [...FIJI_PULL_ENV.matchAll(/"([A-Z_]+)" =>/g)].map((m) => m[1]);
+  checkEnv("services/fiji", "services/fiji/server.ts", [...literalKeys(env, "local.fiji_env"), ...pullEnv], FIJI_NOT_SET);
   // What "image" leaves to the Dockerfile is set there.
   const dockerfile = read("services/fiji/Dockerfile");
   for (const [name, why] of Object.entries(FIJI_NOT_SET)) {
@@ -81,10 +88,12 @@ test("the fiji service gets what services/fiji reads: its own environment, the i
   assert.match(String(c.locals.data_readers), /var\.enable_fiji \? \["fiji"\]/);
   // One job per Cloud Run request slot; a job ends before its request does.
   assert.equal(env.FIJI_MAX_JOBS, "${tostring(var.services.fiji.concurrency)}");
-  assert.equal(env.FIJI_TIMEOUT_SECONDS, "${tostring(max(1, var.services.fiji.timeout_seconds - 60))}");
+  assert.equal(env.FIJI_TIMEOUT_SECONDS, "${tostring(coalesce(var.services.fiji.job_timeout_seconds, max(1, var.services.fiji.timeout_seconds - 60)))}");
   assert.equal(env.RUNS_COLLECTION, (c.locals.service_env as Body).RUNS_COLLECTION, "batch run state where `emingest status` reads it");
-  // Its batch tasks: a topic, an OIDC push subscription to /tasks with a dead-letter topic (pushed_services,
-  // checked with the others below), the fiji service's routes, and the grants the push and records need.
+  // Its batch tasks: a topic, an OIDC push subscription to /tasks with a dead-letter topic (queued and pushed
+  // services, checked with the others below), the fiji service's routes, and the grants the push and records
+  // need. The pull variant: the next test.
+  assert.equal(c.locals.queued_services, QUEUED_SERVICES);
   assert.equal(c.locals.pushed_services, PUSHED_SERVICES);
   const app = read("services/fiji/app.ts");
   for (const route of ["/tasks", "/dead-letter"]) assert.ok(app.includes(`path === "${route}"`), `services/fiji/app.ts has no POST ${route}`);
@@ -92,14 +101,74 @@ test("the fiji service gets what services/fiji reads: its own environment, the i
   for (const [type, name] of [
     ["google_cloud_run_v2_service_iam_member", "pusher_invoker"],
     ["google_pubsub_topic_iam_member", "agent_dead_letter_publisher"],
-    ["google_pubsub_subscription_iam_member", "agent_subscriber"],
   ]) {
-    assert.equal(resource(c, type, name).for_each, "${toset(local.pushed_services)}", `${type}.${name} must cover the fiji subscription too`);
+    assert.equal(resource(c, type, name).for_each, "${toset(local.queued_services)}", `${type}.${name} must cover the fiji subscription too`);
   }
+  assert.equal(resource(c, "google_pubsub_subscription_iam_member", "agent_subscriber").for_each, "${local.task_subscriptions}");
   // The topic `emingest fiji-batch` publishes to by default is the one Terraform names with the default prefix.
   assert.equal((c.variables.name_prefix as Body).default, "emingest");
   assert.match(read("cli/fiji-batch-command.ts"), /values\.topic \?\? "emingest-fiji"/);
   assert.equal(resource(c, "google_pubsub_topic", "tasks").name, "${var.name_prefix}-${each.key}");
+});
+
+test("fiji_delivery = \"pull\": a subscription with no push endpoint but the same retry and dead letter, named in the service's FIJI_PULL_SUBSCRIPTION, consumable by the fiji account alone, on an always-on instance", async () => {
+  const c = await config();
+  const variable = c.variables.fiji_delivery;
+  assert.equal(variable.default, "push", "push stays the default");
+  assert.equal(block(variable, "validation").condition, '${contains(["push", "pull"], var.fiji_delivery)}');
+  assert.equal(c.locals.pulled_services, PULLED_SERVICES);
+  // A service is pushed or pulled, never both: two subscriptions would each deliver every task.
+  assert.equal(c.locals.pushed_services, PUSHED_SERVICES);
+  assert.equal(resource(c, "google_pubsub_subscription", "tasks").for_each, "${toset(local.pushed_services)}");
+
+  const pull = resource(c, "google_pubsub_subscription", "pull");
+  assert.equal(pull.for_each, "${toset(local.pulled_services)}");
+  assert.equal(pull.topic, "${google_pubsub_topic.tasks[each.key].id}");
+  assert.ok(!("push_config" in pull), "a pull subscription has no push endpoint");
+  assert.equal(pull.ack_deadline_seconds, 600);
+  const push = resource(c, "google_pubsub_subscription", "tasks");
+  assert.deepEqual(block(pull, "retry_policy"), block(push, "retry_policy"), "retried as a push is");
+  assert.deepEqual(block(pull, "dead_letter_policy"), block(push, "dead_letter_policy"), "dead-lettered as a push is");
+  assert.deepEqual(block(pull, "expiration_policy"), { ttl: "" });
+  // Its dead letters are still pushed to the service's /dead-letter, which records them.
+  assert.equal(resource(c, "google_pubsub_subscription", "dead_letter").for_each, "${toset(local.queued_services)}");
+
+  // Terraform names the subscription; the service reads the name and pulls it (services/fiji/server.ts).
+  assert.equal(c.locals.fiji_pull_env, FIJI_PULL_ENV);
+  const containers = block(block(resource(c, "google_cloud_run_v2_service", "service"), "template"), "containers");
+  assert.equal(((containers.dynamic as Body).env as Body[])[0].for_each, SERVICE_ENV_FOR_EACH);
+  assert.ok(envReads(importClosure("services/fiji/server.ts")).has("FIJI_PULL_SUBSCRIPTION"));
+  assert.match(read("services/fiji/config.ts"), /\benv\.FIJI_PULL_SUBSCRIPTION\b/);
+  assert.match(read("services/fiji/server.ts"), /config\.pull && startFijiPull\(pubsubClient\(gcp\), config\.pull, /);
+
+  // A pulled job has no request to outlive; a pushed one must end before its request does.
+  const precondition = block(block(resource(c, "google_cloud_run_v2_service", "service"), "lifecycle"), "precondition");
+  assert.equal(
+    precondition.condition,
+    '${each.key != "fiji" || var.fiji_delivery == "pull" || coalesce(var.services.fiji.job_timeout_seconds, 0) <= var.services.fiji.timeout_seconds - 60}',
+  );
+
+  // Pulling needs CPU outside requests and an instance no request has to start.
+  const template = block(resource(c, "google_cloud_run_v2_service", "service"), "template");
+  assert.equal(block(template, "scaling").min_instance_count, "${contains(local.pulled_services, each.key) ? 1 : 0}");
+  assert.equal(block(containers, "resources").cpu_idle, "${!contains(local.pulled_services, each.key)}");
+
+  // IAM: roles/pubsub.subscriber on that one subscription for the fiji account, granted before the service
+  // starts pulling; the Pub/Sub agent may ack what it dead-letters from it, as from a push subscription.
+  const grant = resource(c, "google_pubsub_subscription_iam_member", "service_subscriber");
+  assert.deepEqual(grant, {
+    for_each: "${toset(local.pulled_services)}",
+    subscription: "${google_pubsub_subscription.pull[each.key].id}",
+    role: "roles/pubsub.subscriber",
+    member: "${google_service_account.component[each.key].member}",
+  });
+  assert.ok((resource(c, "google_cloud_run_v2_service", "service").depends_on as string[]).includes("${google_pubsub_subscription_iam_member.service_subscriber}"));
+  const subs = String(c.locals.task_subscriptions);
+  for (const kind of ["tasks", "pull"]) assert.match(subs, new RegExp(`\\{ for name, s in google_pubsub_subscription\\.${kind} : name => s\\.id \\}`));
+  assert.equal(resource(c, "google_pubsub_subscription_iam_member", "agent_subscriber").subscription, "${each.value}");
+  for (const r of c.resources.filter((r) => /_iam_member$/.test(r.type) && r.body.role === "roles/pubsub.subscriber")) {
+    assert.equal(r.type, "google_pubsub_subscription_iam_member", `${r.type}.${r.name}: pubsub.subscriber wider than one subscription`);
+  }
 });
 
 test("every environment variable the upload function reads is set on it", async () => {
@@ -145,7 +214,7 @@ test("every topic a deployable publishes to exists, and is the one its stages' s
   const c = await config();
   assert.deepEqual(c.locals.task_services, TASK_SERVICES);
   const topics = resource(c, "google_pubsub_topic", "tasks");
-  assert.equal(topics.for_each, "${toset(local.pushed_services)}");
+  assert.equal(topics.for_each, "${toset(local.queued_services)}");
   for (const env of [c.locals.service_env as Body, c.locals.function_env as Body]) {
     for (const [name, value] of Object.entries(env).filter(([n]) => n.endsWith("_TOPIC"))) {
       const m = /^\$\{google_pubsub_topic\.tasks\["([a-z]+)"\]\.name\}$/.exec(String(value));
@@ -167,12 +236,13 @@ test("every push subscription points at its own service's route, with an OIDC to
   const c = await config();
   const routes = postRoutes();
   const expectations = [
-    { name: "tasks", topic: "${google_pubsub_topic.tasks[each.key].id}", path: "/tasks" },
-    { name: "dead_letter", topic: "${google_pubsub_topic.dead_letter[each.key].id}", path: "/dead-letter" },
+    { name: "tasks", topic: "${google_pubsub_topic.tasks[each.key].id}", path: "/tasks", services: "pushed_services" },
+    // Pulled tasks too: their dead letters are pushed.
+    { name: "dead_letter", topic: "${google_pubsub_topic.dead_letter[each.key].id}", path: "/dead-letter", services: "queued_services" },
   ];
   for (const e of expectations) {
     const sub = resource(c, "google_pubsub_subscription", e.name);
-    assert.equal(sub.for_each, "${toset(local.pushed_services)}");
+    assert.equal(sub.for_each, `\${toset(local.${e.services})}`);
     assert.equal(sub.topic, e.topic);
     const push = block(sub, "push_config");
     assert.equal(push.push_endpoint, `\${google_cloud_run_v2_service.service[each.key].uri}${e.path}`);
