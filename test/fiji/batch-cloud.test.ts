@@ -7,15 +7,12 @@
 // `emingest status --json`, and a re-submission.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import sharp from "sharp";
-import type { Firestore } from "@google-cloud/firestore";
 import type { PubSub } from "@google-cloud/pubsub";
 import type { Storage } from "@google-cloud/storage";
-import { firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { gcsBucketIO } from "../../adapters/gcp/gcs-bucket-io.js";
 import { ProcessSandbox } from "../../adapters/local/fiji-sandbox.js";
@@ -28,9 +25,9 @@ import type { FijiPolicy } from "../../core/fiji/request.js";
 import type { TaskMessage } from "../../core/ports.js";
 import { silentLogger } from "../../services/shared/log.js";
 import { createFijiApp } from "../../services/fiji/app.js";
-import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
-import { fijiBatchCli, noisePng, taskSubscriptions, waitFor } from "./support/batch-emulators.js";
-import { installImageJ, JOB_USER, listen, scratchRoot } from "./support/imagej.js";
+import type { Emulators } from "../cloud/support/emulators.js";
+import { fijiBatchCli, startBatchWorld, taskSubscriptions, waitFor, type BatchWorld } from "./support/batch-emulators.js";
+import { JOB_USER, listen } from "./support/imagej.js";
 
 const BUCKET = "fiji-batch-data";
 /** Named in the service's FIJI_BUCKETS but not there (deleted, or not created yet): writing to it fails for good. */
@@ -39,9 +36,9 @@ const TOPIC = "emingest-fiji";
 const COLLECTION = "runs-fiji";
 const policy: FijiPolicy = { buckets: [BUCKET, OUTAGE], executables: { java: "/usr/bin/java" } };
 
+let world: BatchWorld | undefined;
 let emu: Emulators;
 let storage: Storage;
-let db: Firestore;
 let pubsub: PubSub;
 let runs: FirestoreRunStore;
 let jar: string;
@@ -55,19 +52,8 @@ const executed: string[] = [];
 let deadLetterPushes = 0;
 
 before(async () => {
-  const [installed, emulators] = await Promise.all([installImageJ(), startEmulators(["pubsub", "firestore", "gcs"])]);
-  emu = emulators;
-  jar = installed.jar;
-  process.stderr.write(`# imagej.sh ${installed.ms} ms, emulators ${emu.startMs} ms\n`);
-  storage = storageClient(emu.config);
-  db = firestoreClient(emu.config);
-  pubsub = pubsubClient(emu.config);
-  runs = new FirestoreRunStore(db, COLLECTION);
-  await storage.createBucket(BUCKET);
-  scratch = scratchRoot();
-  work = mkdtempSync(path.join(tmpdir(), "fiji-batch-cloud-"));
-  input = await noisePng(23, 17, 11);
-  await storage.bucket(BUCKET).file("in/z0.png").save(input);
+  world = await startBatchWorld(BUCKET, COLLECTION, [23, 17, 11]);
+  ({ emu, storage, pubsub, runs, jar, scratch, work, input } = world);
 
   const job = {
     io: gcsBucketIO(storage),
@@ -98,11 +84,7 @@ before(async () => {
 
 after(async () => {
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await pubsub?.close();
-  await db?.terminate();
-  await emu?.stop();
-  if (scratch) rmSync(scratch, { recursive: true, force: true });
-  if (work) rmSync(work, { recursive: true, force: true });
+  await world?.close();
 });
 
 const ij = () => `java -Djava.awt.headless=false -jar ${jar} -batch macro.ijm`;

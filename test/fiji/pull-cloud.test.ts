@@ -11,10 +11,8 @@ import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Firestore } from "@google-cloud/firestore";
 import type { PubSub } from "@google-cloud/pubsub";
 import type { Storage } from "@google-cloud/storage";
-import { firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { gcsBucketIO } from "../../adapters/gcp/gcs-bucket-io.js";
 import { startPullSubscriber, type PullSubscriber } from "../../adapters/gcp/pubsub-pull.js";
@@ -29,9 +27,9 @@ import { fijiConfigFromEnv, type FijiServiceConfig } from "../../services/fiji/c
 import { JobSlots } from "../../services/fiji/job-slots.js";
 import { startFijiPull } from "../../services/fiji/pull.js";
 import { jsonLogger } from "../../services/shared/log.js";
-import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
-import { fijiBatchCli, isInverted, noisePng, taskSubscriptions, waitFor } from "./support/batch-emulators.js";
-import { installImageJ, JOB_USER, listen, scratchRoot } from "./support/imagej.js";
+import type { Emulators } from "../cloud/support/emulators.js";
+import { fijiBatchCli, isInverted, startBatchWorld, taskSubscriptions, waitFor, type BatchWorld } from "./support/batch-emulators.js";
+import { JOB_USER, listen } from "./support/imagej.js";
 
 const BUCKET = "fiji-pull-data";
 const TOPIC = "emingest-fiji";
@@ -40,9 +38,9 @@ const COLLECTION = "runs-fiji-pull";
 const ACK_DEADLINE_SECONDS = 10;
 const LONG_JOB_MS = 25_000;
 
+let world: BatchWorld | undefined;
 let emu: Emulators;
 let storage: Storage;
-let db: Firestore;
 let pubsub: PubSub;
 let runs: FirestoreRunStore;
 let jar: string;
@@ -63,19 +61,8 @@ let deadLetterPushes = 0;
 const flaky = new Set<string>();
 
 before(async () => {
-  const [installed, emulators] = await Promise.all([installImageJ(), startEmulators(["pubsub", "firestore", "gcs"])]);
-  emu = emulators;
-  jar = installed.jar;
-  process.stderr.write(`# imagej.sh ${installed.ms} ms, emulators ${emu.startMs} ms\n`);
-  storage = storageClient(emu.config);
-  db = firestoreClient(emu.config);
-  pubsub = pubsubClient(emu.config);
-  runs = new FirestoreRunStore(db, COLLECTION);
-  await storage.createBucket(BUCKET);
-  input = await noisePng(19, 13, 7);
-  await storage.bucket(BUCKET).file("in/z0.png").save(input);
-  scratch = scratchRoot();
-  work = mkdtempSync(path.join(tmpdir(), "fiji-pull-cloud-"));
+  world = await startBatchWorld(BUCKET, COLLECTION, [19, 13, 7]);
+  ({ emu, storage, pubsub, runs, jar, scratch, work, input } = world);
   marks = mkdtempSync(path.join(tmpdir(), "fiji-pull-marks-"));
   chmodSync(marks, 0o777);
 
@@ -98,10 +85,8 @@ before(async () => {
 after(async () => {
   await Promise.all(pullers.map((p) => p.stop(0)));
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await pubsub?.close();
-  await db?.terminate();
-  await emu?.stop();
-  for (const dir of [scratch, work, marks]) if (dir) rmSync(dir, { recursive: true, force: true });
+  await world?.close();
+  if (marks) rmSync(marks, { recursive: true, force: true });
 });
 
 /** One service instance as server.ts builds it: its job slots, its app, its pull handler; `name` tags executions. */

@@ -1,9 +1,53 @@
 // Shared by the batch tests on the emulators (batch-cloud.test.ts: push, pull-cloud.test.ts: pull): the
 // Pub/Sub wiring terraform/pubsub.tf deploys, `emingest fiji-batch` against the emulators, and polling.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import sharp from "sharp";
+import type { Firestore } from "@google-cloud/firestore";
 import type { PubSub } from "@google-cloud/pubsub";
-import type { GcpConfig } from "../../../adapters/gcp/clients.js";
+import type { Storage } from "@google-cloud/storage";
+import { firestoreClient, pubsubClient, storageClient, type GcpConfig } from "../../../adapters/gcp/clients.js";
+import { FirestoreRunStore } from "../../../adapters/gcp/firestore-run-store.js";
 import { fijiBatchCommand, parseFijiBatch } from "../../../cli/fiji-batch-command.js";
+import { startEmulators, type Emulators } from "../../cloud/support/emulators.js";
+import { installImageJ, scratchRoot } from "./imagej.js";
+
+/** What a batch test on the emulators stands on: emulators, clients, a run store, ImageJ, an input in a bucket. */
+export interface BatchWorld {
+  emu: Emulators;
+  storage: Storage;
+  db: Firestore;
+  pubsub: PubSub;
+  runs: FirestoreRunStore;
+  jar: string;
+  scratch: string;
+  work: string;
+  /** A noise PNG stored at gs://<bucket>/in/z0.png. */
+  input: Buffer;
+  /** Closes the clients, stops the emulators it started and removes its folders. */
+  close(): Promise<void>;
+}
+
+export async function startBatchWorld(bucket: string, collection: string, noise: [number, number, number]): Promise<BatchWorld> {
+  const [installed, emu] = await Promise.all([installImageJ(), startEmulators(["pubsub", "firestore", "gcs"])]);
+  process.stderr.write(`# imagej.sh ${installed.ms} ms, emulators ${emu.startMs} ms\n`);
+  const storage = storageClient(emu.config);
+  const db = firestoreClient(emu.config);
+  const pubsub = pubsubClient(emu.config);
+  await storage.createBucket(bucket);
+  const input = await noisePng(...noise);
+  await storage.bucket(bucket).file("in/z0.png").save(input);
+  const scratch = scratchRoot();
+  const work = mkdtempSync(path.join(tmpdir(), "fiji-batch-"));
+  const close = async (): Promise<void> => {
+    await pubsub.close();
+    await db.terminate();
+    await emu.stop();
+    for (const dir of [scratch, work]) rmSync(dir, { recursive: true, force: true });
+  };
+  return { emu, storage, db, pubsub, runs: new FirestoreRunStore(db, collection), jar: installed.jar, scratch, work, input, close };
+}
 
 export type TaskDelivery = { push: { ackDeadlineSeconds: number } } | { pull: { ackDeadlineSeconds: number } };
 
