@@ -14,7 +14,7 @@ import { errorMessage, PermanentError } from "../../core/errors.js";
 import { FijiBucketError, FijiInputError, runFijiJob, type FijiJobDeps, type FijiJobResult } from "../../core/fiji/job.js";
 import { FijiRequestError, parseFijiRequest, type FijiPolicy, type FijiRequest } from "../../core/fiji/request.js";
 import type { Logger } from "../shared/log.js";
-import { BadRequestError, parseDelivery } from "../shared/push.js";
+import { BadRequestError, NOT_A_TASK_ACKNOWLEDGED, parseDeadLetter, parseDelivery } from "../shared/push.js";
 import { readJsonBody } from "../shared/read-json.js";
 import type { Reply, TaskHandlerDeps } from "../shared/task-handler.js";
 import { handleFijiDeadLetter, handleFijiTask } from "./batch-delivery.js";
@@ -82,9 +82,12 @@ export function createFijiApp(deps: FijiAppDeps): RequestListener {
     const body = await readJsonBody(req, deps.maxBodyBytes ?? 32 * 1024 * 1024);
     if (path === "/" || path === "/run") return runRequest(body);
     if ((path === "/tasks" || path === "/dead-letter") && deps.batch) {
-      const delivery = parseDelivery(body);
       const batch = { ...deps.batch, log: deps.log };
-      if (path === "/dead-letter") return handleFijiDeadLetter(delivery, batch);
+      if (path === "/dead-letter") {
+        const dead = parseDeadLetter(body, deps.log);
+        return dead ? handleFijiDeadLetter(dead, batch) : NOT_A_TASK_ACKNOWLEDGED;
+      }
+      const delivery = parseDelivery(body);
       const release = slots.tryAcquire();
       if (!release) return { status: 429, body: { error: "busy" } };
       try {

@@ -3,7 +3,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorMessage } from "../../core/errors.js";
 import type { Logger } from "./log.js";
-import { BadRequestError, parseDelivery } from "./push.js";
+import { BadRequestError, NOT_A_TASK_ACKNOWLEDGED, parseDeadLetter, parseDelivery } from "./push.js";
 import { readJsonBody } from "./read-json.js";
 import { handleStep, STEP_NAMES, type StepHandlerDeps, type StepName } from "./steps.js";
 import { handleDeadLetter, handleTask, type Reply, type TaskHandlerDeps } from "./task-handler.js";
@@ -37,7 +37,10 @@ async function route(req: IncomingMessage, deps: AppDeps): Promise<Reply> {
   if (req.method !== "POST") return { status: 405, body: { error: `${req.method} is not allowed` } };
   const body = await readJsonBody(req, deps.maxBodyBytes ?? 16 * 1024 * 1024, {});
   if (path === "/" || path === "/tasks") return handleTask(parseDelivery(body), deps);
-  if (path === "/dead-letter") return handleDeadLetter(parseDelivery(body), deps);
+  if (path === "/dead-letter") {
+    const delivery = parseDeadLetter(body, deps.log);
+    return delivery ? handleDeadLetter(delivery, deps) : NOT_A_TASK_ACKNOWLEDGED;
+  }
   const step = /^\/steps\/([a-z]+)$/.exec(path)?.[1];
   if (step && (STEP_NAMES as readonly string[]).includes(step)) return handleStep(step as StepName, body, deps);
   return { status: 404, body: { error: `no route ${path}` } };

@@ -1,6 +1,7 @@
 // Request bodies a service accepts: a Pub/Sub push envelope (the task's JSON in message.data, base64), or
 // the task itself as JSON (the workflow, a test, a developer with curl). Parsed at the boundary.
 import type { TaskMessage } from "../../core/ports.js";
+import type { Logger } from "./log.js";
 
 export interface PushEnvelope {
   message: { data?: string; attributes?: Record<string, string>; messageId?: string; publishTime?: string };
@@ -56,3 +57,25 @@ function checkTask(value: unknown, where: string): TaskMessage {
   }
   return t as TaskMessage;
 }
+
+/**
+ * A dead-letter push whose message is not a task: no run can record it, and refusing it (4xx) would make the
+ * dead-letter subscription, which has no dead-letter topic of its own, deliver it again until it expires.
+ * So it is acknowledged and logged with what identifies it. Anything else that fails to parse is rethrown.
+ */
+export function parseDeadLetter(body: unknown, log: Logger): Delivery | undefined {
+  try {
+    return parseDelivery(body);
+  } catch (error) {
+    if (!(error instanceof BadRequestError) || !isPushEnvelope(body)) throw error;
+    const data = typeof body.message.data === "string" ? body.message.data.slice(0, 200) : undefined;
+    log("ERROR", `dead-lettered message ${body.message.messageId ?? "(no id)"} is not a task (${error.message}); acknowledged, nothing recorded`, {
+      messageId: body.message.messageId,
+      subscription: body.subscription,
+      data,
+    });
+    return undefined;
+  }
+}
+
+export const NOT_A_TASK_ACKNOWLEDGED = { status: 200, body: { status: "not-a-task" } } as const;

@@ -108,11 +108,12 @@ test("services: 4xx for bad bodies, permanent failures recorded and acked, retry
   t.after(() => db.terminate());
   const runs = new FirestoreRunStore(db, "runs-codes");
   const locator = new RunLocator(storageClient(emu.config), runs, { sourceBuckets: [], outputBucket: "x" });
+  const logged: string[] = [];
   const app = createApp({
     runs,
     locator,
     queue: new CapturingQueue(),
-    log: () => undefined,
+    log: (severity, message) => void logged.push(`${severity} ${message}`),
     stages: ["render"],
     routerFor: async () => async (task) => {
       if (task.id === "bad") throw new PermanentError("slice 3: corrupt PNG");
@@ -133,6 +134,14 @@ test("services: 4xx for bad bodies, permanent failures recorded and acked, retry
   assert.match((await runs.getTask("r", "x"))?.error ?? "", /not run by this service/);
   assert.equal((await post(svc.url, task("direct"))).body.status, "done", "direct JSON from the workflow");
   assert.deepEqual(await runs.countTasks("r", "render"), { done: 1, failed: 1 });
+  // A dead-lettered message that is not a task cannot be recorded; refusing it would loop on the dead-letter
+  // subscription (it has no dead-letter topic of its own): acknowledged and logged. Not a push: still 400.
+  const junk = { message: { data: Buffer.from("not json").toString("base64"), messageId: "m-17" }, subscription: "projects/p/subscriptions/dl" };
+  const dead = await post(`${svc.url}/dead-letter`, junk);
+  assert.deepEqual([dead.status, dead.body.status], [200, "not-a-task"]);
+  assert.ok(logged.some((l) => /^ERROR dead-lettered message m-17 is not a task \(push envelope: message\.data is not base64 JSON\)/.test(l)), logged.join("\n"));
+  assert.equal((await post(`${svc.url}/dead-letter`, { nothing: true })).status, 400);
+  assert.equal((await post(svc.url, junk)).status, 400, "on /tasks it goes through retries to the dead-letter topic");
 });
 
 test("services through Pub/Sub push: duplicates counted once, a poison task dead-lettered and reported", async (t) => {

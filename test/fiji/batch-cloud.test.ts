@@ -37,6 +37,7 @@ const COLLECTION = "runs-fiji";
 const policy: FijiPolicy = { buckets: [BUCKET, OUTAGE], executables: { java: "/usr/bin/java" } };
 
 let world: BatchWorld | undefined;
+let serviceUrl: string;
 let emu: Emulators;
 let storage: Storage;
 let pubsub: PubSub;
@@ -79,7 +80,8 @@ before(async () => {
     if (req.url?.startsWith("/dead-letter")) deadLetterPushes += 1;
     app(req, res);
   });
-  await taskSubscriptions(pubsub, TOPIC, await listen(server), { push: { ackDeadlineSeconds: 120 } });
+  serviceUrl = await listen(server);
+  await taskSubscriptions(pubsub, TOPIC, serviceUrl, { push: { ackDeadlineSeconds: 120 } });
 });
 
 after(async () => {
@@ -205,4 +207,14 @@ test("a 3-job batch through Pub/Sub push: done, a failing macro and a missing bu
   // The same run name with other jobs is refused rather than mixed into the finished run.
   const other = writeJobFile("other.json", { run, jobs: jobFile().jobs.slice(0, 1) });
   await assert.rejects(cli([other]), /exists with other jobs/);
+});
+
+test("last: a dead-lettered message that is not a task is acknowledged (200), not refused into a redelivery loop", async () => {
+  const junk = { message: { data: Buffer.from("[1, 2]").toString("base64"), messageId: "m-9" }, subscription: "projects/p/subscriptions/dl" };
+  const before = deadLetterPushes;
+  const res = await fetch(`${serviceUrl}/dead-letter`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(junk) });
+  assert.deepEqual([res.status, await res.json()], [200, { status: "not-a-task" }]);
+  assert.equal(deadLetterPushes, before + 1);
+  const tasks = await fetch(`${serviceUrl}/tasks`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(junk) });
+  assert.equal(tasks.status, 400, "on /tasks it is refused: retries, then the dead-letter topic");
 });
