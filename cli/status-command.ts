@@ -5,6 +5,7 @@ import { firestoreClient, type GcpConfig } from "../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../adapters/gcp/firestore-run-store.js";
 import type { RunRecord, TaskRecord } from "../core/ports.js";
 import { STAGES } from "../core/pipeline/tasks.js";
+import { SLICE_VERSIONS } from "../core/pipeline/source-versions.js";
 import { UsageError } from "./usage-error.js";
 
 export interface StatusCommand {
@@ -70,7 +71,11 @@ export async function readStatus(store: FirestoreRunStore, run: string, now = Da
     names.map(async (stage) => ({ stage, total: record.totals[stage], ...(await store.countTasks(run, stage)) })),
   );
   const failed = await store.listFailed(run, 20);
-  return { at: now, run: record, stages, failed, deadLettered: failed.filter(isDeadLetter).length };
+  // One version tag per slice is bookkeeping for resuming (core/pipeline/source-versions.ts), not status:
+  // thousands of lines in --json. Shown as a count.
+  const { [SLICE_VERSIONS]: versions, ...details } = record.details;
+  const shown = Array.isArray(versions) ? { ...record, details: { ...details, sliceVersionsRecorded: versions.length } } : record;
+  return { at: now, run: shown, stages, failed, deadLettered: failed.filter(isDeadLetter).length };
 }
 
 /** Pure: the text of one snapshot; with the previous one, rates and ETAs. */

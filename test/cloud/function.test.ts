@@ -143,6 +143,12 @@ test("emingest submit uploads slices then ingest.json; emingest status reads the
   assert.equal(code, 0);
   assert.match(out.join(""), new RegExp(`run ${run}: aligning`));
   assert.match(out.join(""), /features {2}\[#{24}\] 0\/0/);
+  // --json: the run record, with the per-slice version tags (resume bookkeeping) shown as a count.
+  const json: string[] = [];
+  assert.equal(await statusCommand({ command: "status", run, watch: false, interval: 1, collection: "runs", json: true }, emu.config, { write: (s) => json.push(s) }), 0);
+  const details = (JSON.parse(json.join("")) as { run: { details: Record<string, unknown> } }).run.details;
+  assert.equal(details.sliceVersionsRecorded, 2);
+  assert.equal("sliceVersions" in details, false);
   const missing: string[] = [];
   t.diagnostic("status of an unknown run");
   assert.equal(await statusCommand({ command: "status", run: "run-nope", watch: false, interval: 1, collection: "runs", json: false }, emu.config, { write: (s) => missing.push(s) }), 1);
