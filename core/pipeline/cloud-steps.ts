@@ -8,10 +8,10 @@ import { PermanentError } from "../errors.js";
 import type { ObjectStore, RunRecord, RunStore, TaskMessage, TaskQueue } from "../ports.js";
 import type { StepDeps } from "./deps.js";
 import { enumerateSlices } from "./enumerate.js";
-import { checkSlicesUnchanged } from "./source-versions.js";
 import { finalizeRun, type RunSummary } from "./finalize.js";
 import { keys } from "./keys.js";
-import { readJson, readManifest, writeJson, type RunManifest } from "./manifest.js";
+import { readJson, readManifest, type RunManifest } from "./manifest.js";
+import { openRun } from "./open-run.js";
 import { planRun } from "./plan.js";
 import type { RunPlan } from "./run-plan.js";
 import { RunFailedError } from "./sequence.js";
@@ -50,25 +50,7 @@ export async function openCloudRun(
   now: () => Date = () => new Date(),
 ): Promise<OpenedRun> {
   const manifest = await enumerateSlices(deps.source, config, deps.sourceName);
-  const out = deps.outFor(manifest.run);
-  const existing = await out.get(keys.manifest);
-  if (existing) {
-    const previous = JSON.parse(new TextDecoder().decode(existing)) as RunManifest;
-    if (previous.run !== manifest.run) throw new PermanentError(`the output of run ${manifest.run} already holds run ${previous.run}`);
-  } else {
-    await writeJson(out, keys.manifest, manifest);
-  }
-  const stamp = now().toISOString();
-  const record = await deps.runs.createRun({
-    run: manifest.run,
-    status: "enumerating",
-    config: manifest.config,
-    totals: { slices: manifest.slices.length },
-    details: detailsFor(manifest.run),
-    createdAt: stamp,
-    updatedAt: stamp,
-  });
-  await checkSlicesUnchanged(deps, record, manifest);
+  const record = await openRun({ ...deps, out: deps.outFor(manifest.run) }, manifest, detailsFor(manifest.run), now);
   return { run: record.run, status: record.status, slices: manifest.slices.length, skipAlign: manifest.config.skipAlign };
 }
 

@@ -8,10 +8,8 @@ import type { RunRecord, RunStore, TaskMessage } from "../ports.js";
 import type { StepDeps } from "./deps.js";
 import { enumerateSlices } from "./enumerate.js";
 import { finalizeRun, type RunSummary } from "./finalize.js";
-import { keys } from "./keys.js";
-import { writeJson, type RunManifest } from "./manifest.js";
+import { openRun } from "./open-run.js";
 import { planRun } from "./plan.js";
-import { checkSlicesUnchanged } from "./source-versions.js";
 import type { FailedTask, ProgressSink, StageRunner } from "./stage-runner.js";
 import { task } from "./tasks.js";
 
@@ -48,7 +46,7 @@ export class RunFailedError extends PermanentError {
 export async function runIngest(deps: StepDeps, options: IngestOptions): Promise<IngestResult> {
   const now = options.now ?? (() => new Date());
   const manifest = await enumerateSlices(deps.source, options.config, deps.sourceName);
-  const run = await openRun(deps, manifest, now);
+  const run = await openRun(deps, manifest, {}, now);
   const executed: Record<string, number> = {};
   const skipped: Record<string, number> = {};
   if (run.status === "done") {
@@ -98,31 +96,4 @@ export async function failedPairs(runs: RunStore, run: string): Promise<number[]
     .filter((t) => t.status === "done" && (t.outcome as PairResult | null)?.ok === false)
     .map((t) => Number(t.id.slice("align-".length)))
     .sort((a, b) => a - b);
-}
-
-/** Creates the run, or reopens it when the output already holds the same run; refuses a different one. */
-async function openRun(deps: StepDeps, manifest: RunManifest, now: () => Date): Promise<RunRecord> {
-  const existing = await deps.out.get(keys.manifest);
-  if (existing) {
-    const previous = JSON.parse(new TextDecoder().decode(existing)) as RunManifest;
-    if (previous.run !== manifest.run) {
-      throw new PermanentError(
-        `the output already holds run ${previous.run}, made from other slices or settings; choose another output or delete it`,
-      );
-    }
-  } else {
-    await writeJson(deps.out, keys.manifest, manifest);
-  }
-  const stamp = now().toISOString();
-  const record = await deps.runs.createRun({
-    run: manifest.run,
-    status: "enumerating",
-    config: manifest.config,
-    totals: { slices: manifest.slices.length },
-    details: {},
-    createdAt: stamp,
-    updatedAt: stamp,
-  });
-  await checkSlicesUnchanged(deps, record, manifest);
-  return record;
 }
