@@ -85,7 +85,7 @@ fi
 # The addon: rebuilt when its sources, the OpenCV build or the Node-API headers change.
 NAPI_INCLUDE=$ROOT/node_modules/node-api-headers/include
 [ -f "$NAPI_INCLUDE/node_api.h" ] || { log "node-api-headers is missing: run npm ci first"; exit 1; }
-sources=(native/addon.cc native/akaze.cc native/match.cc native/warp.cc)
+sources=(native/*.cc)
 want=$(cat "${sources[@]}" native/*.h scripts/native.sh | sha256sum | cut -c1-16)-$key
 stamp=$ROOT/native/build/.stamp
 if [ ! -f "$OUT" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
