@@ -190,7 +190,7 @@ export async function openRegular(file: string): Promise<fs.FileHandle | undefin
 }
 
 function notRegular(file: string, folder: boolean): PermanentError {
-  return new PermanentError(folder ? `${file}: is a folder, not a file` : `${file}: is not a regular file; slices must be regular files or symbolic links to them`);
+  return new PermanentError(folder ? `${file}: is a folder, not a file` : `${file}: is not a regular file; emingest reads only regular files and symbolic links to them`);
 }
 
 function isMissing(error: unknown): boolean {

@@ -50,6 +50,6 @@ test("FIFOs, devices, sockets, broken links and folders named like images are re
   }
   // Asked for by key (a FIFO that took a listed slice's place): refused, never blocking.
   const s = path.join(dir, "img3_png");
-  await assert.rejects(new FileStore(s).get("img3.png"), { message: `${path.join(s, "img3.png")}: is not a regular file; slices must be regular files or symbolic links to them` });
+  await assert.rejects(new FileStore(s).get("img3.png"), { message: `${path.join(s, "img3.png")}: is not a regular file; emingest reads only regular files and symbolic links to them` });
   await assert.rejects(new FileStore(path.join(dir, "img4_png")).getRange("img4.png", 0, 10), /img4\.png: is not a regular file/);
 });
