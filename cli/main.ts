@@ -4,7 +4,7 @@ import { parseCommand, UsageError, USAGE } from "./options.js";
 import { Progress } from "./progress.js";
 import { runCommand } from "./run-command.js";
 import { sampleCommand } from "./sample-command.js";
-import { neuroglancerUrl, startServer } from "./serve.js";
+import { serveCommand } from "./serve.js";
 import { fijiBatchCommand } from "./fiji-batch-command.js";
 import { statusCommand } from "./status-command.js";
 import { submitCommand } from "./submit-command.js";
@@ -43,9 +43,7 @@ async function main(argv: readonly string[]): Promise<number> {
     case "fiji-batch":
       return fijiBatchCommand(cmd, gcpConfigFromEnv(process.env), { write: (t) => process.stdout.write(t) });
     case "serve": {
-      const { url } = await startServer(cmd);
-      console.log(`serving ${cmd.dir} at ${url}`);
-      console.log(`open in neuroglancer: ${neuroglancerUrl(url)}`);
+      await serveCommand(cmd, (line) => console.log(line), (line) => console.error(line));
       return await new Promise<number>(() => undefined);
     }
   }

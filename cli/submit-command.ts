@@ -1,14 +1,18 @@
 // `emingest submit <folder> gs://bucket/prefix`: uploads a folder's slices and then its ingest.json to a
 // bucket. The config is validated here first, and uploaded last: its upload is what starts the run.
-import { existsSync, promises as fs } from "node:fs";
+// The folder is read exactly as `emingest run` reads it (FileStore.list and orderSlices): the same entries
+// are slices (symbolic links to regular files followed, FIFOs and devices refused by name), in the same
+// order, so a folder means one stack locally and in the cloud. Only those slices are uploaded.
+import { promises as fs } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { storageClient, type GcpConfig } from "../adapters/gcp/clients.js";
 import { GcsStore } from "../adapters/gcp/gcs-store.js";
 import { parseGsUrl } from "../adapters/gcp/run-locations.js";
+import { FileStore, openRegular } from "../adapters/local/file-store.js";
 import { parseIngestConfig } from "../core/config.js";
 import { PermanentError } from "../core/errors.js";
-import { IMAGE_EXTENSIONS } from "../core/slices/listing.js";
+import { orderSlices } from "../core/slices/listing.js";
 import { mapLimit } from "../core/util/map-limit.js";
 import { UsageError } from "./usage-error.js";
 
@@ -46,25 +50,29 @@ export interface SubmitResult {
 
 export async function submitCommand(cmd: SubmitCommand, gcp: GcpConfig, log: (line: string) => void = () => undefined): Promise<SubmitResult> {
   const target = parseGsUrl(cmd.target, "submit");
+  const folder = await fs.stat(cmd.folder).catch(() => undefined);
+  if (!folder) throw new PermanentError(`${cmd.folder}: no such folder`);
+  if (!folder.isDirectory()) throw new PermanentError(`${cmd.folder}: is not a folder`);
   const configFile = cmd.configFile ?? path.join(cmd.folder, "ingest.json");
-  if (!existsSync(configFile)) throw new PermanentError(`${configFile}: not found; submit needs an ingest.json (or --config FILE)`);
-  const configText = await fs.readFile(configFile, "utf8");
+  const handle = await openRegular(configFile);
+  if (!handle) throw new PermanentError(`${configFile}: not found; submit needs an ingest.json (or --config FILE)`);
+  const configText = await handle.readFile("utf8").finally(() => handle.close());
   let raw: unknown;
   try {
     raw = JSON.parse(configText);
   } catch (error) {
     throw new PermanentError(`${configFile}: not valid JSON (${(error as Error).message})`);
   }
-  parseIngestConfig(raw, configFile);
-  const names = (await fs.readdir(cmd.folder))
-    .filter((n) => IMAGE_EXTENSIONS.some((ext) => n.toLowerCase().endsWith(ext)))
-    .sort();
-  if (names.length === 0) throw new PermanentError(`${cmd.folder}: no image files to submit`);
+  const config = parseIngestConfig(raw, configFile);
+  const local = new FileStore(cmd.folder);
+  const where = cmd.folder.replace(/\/+$/, "");
+  const names = orderSlices(await local.list(""), config, where).map((s) => s.key);
   const store = new GcsStore(storageClient(gcp).bucket(target.bucket), { prefix: target.prefix });
   let bytes = 0;
   let sent = 0;
   await mapLimit(names, cmd.concurrency, async (name) => {
-    const data = await fs.readFile(path.join(cmd.folder, name));
+    const data = await local.get(name);
+    if (!data) throw new PermanentError(`${where}/${name}: vanished while submitting`);
     await store.put(name, data);
     bytes += data.length;
     sent += 1;

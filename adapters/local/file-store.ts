@@ -1,9 +1,11 @@
 // ObjectStore over a directory. Writes are atomic (temporary file + rename), so a killed process never
 // leaves a half-written object that a rerun would trust. Keys are validated: no traversal out of the root.
-import { promises as fs } from "node:fs";
+import { constants, promises as fs, type Dirent } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
+import { PermanentError } from "../../core/errors.js";
 import type { ObjectStore, PutOptions } from "../../core/ports.js";
+import { folderEntry, type EntryKind } from "../../core/slices/listing.js";
 
 const TEMP_SUFFIX = ".partial";
 
@@ -22,22 +24,18 @@ export class FileStore implements ObjectStore {
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
+    const handle = await openRegular(this.file(key));
+    if (!handle) return undefined;
     try {
-      return await fs.readFile(this.file(key));
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      throw error;
+      return await handle.readFile();
+    } finally {
+      await handle.close();
     }
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
-    let handle: fs.FileHandle;
-    try {
-      handle = await fs.open(this.file(key), "r");
-    } catch (error) {
-      if (isMissing(error)) return undefined;
-      throw error;
-    }
+    const handle = await openRegular(this.file(key));
+    if (!handle) return undefined;
     try {
       const buffer = Buffer.alloc(length);
       const { bytesRead } = await handle.read(buffer, 0, length, offset);
@@ -60,6 +58,11 @@ export class FileStore implements ObjectStore {
     }
   }
 
+  /**
+   * Objects are regular files and symbolic links to regular files (read through the link); every other
+   * entry is judged by the one folder rule (core/slices/listing.ts folderEntry), which refuses FIFOs,
+   * devices, sockets, broken links and folders named like images by name, before anything opens them.
+   */
   async list(prefix: string): Promise<string[]> {
     const out: string[] = [];
     const walk = async (dir: string, rel: string): Promise<void> => {
@@ -71,13 +74,13 @@ export class FileStore implements ObjectStore {
         throw error;
       }
       for (const entry of entries) {
-        if (entry.name.startsWith(".") && entry.isDirectory()) continue;
         const key = rel ? `${rel}/${entry.name}` : entry.name;
-        if (entry.isDirectory()) {
-          if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(path.join(dir, entry.name), key);
-        } else if (entry.isFile() && !entry.name.endsWith(TEMP_SUFFIX) && key.startsWith(prefix)) {
-          out.push(key);
-        }
+        const inPrefix = key.startsWith(prefix) || prefix.startsWith(`${key}/`);
+        if (!inPrefix || entry.name.endsWith(TEMP_SUFFIX)) continue;
+        const full = path.join(dir, entry.name);
+        const verdict = folderEntry(full, entry.name, await entryKind(full, entry));
+        if (verdict === "walk") await walk(full, key);
+        else if (verdict === "object" && key.startsWith(prefix)) out.push(key);
       }
     };
     await walk(this.root, "");
@@ -138,6 +141,56 @@ export class FileStore implements ObjectStore {
       }
     }
   }
+}
+
+/** lstat's answer, and for a symbolic link what it points to (stat). */
+async function entryKind(full: string, entry: Dirent): Promise<EntryKind> {
+  if (entry.isFile()) return "file";
+  if (entry.isDirectory()) return "folder";
+  if (entry.isFIFO()) return "fifo";
+  if (entry.isSocket()) return "socket";
+  if (entry.isCharacterDevice() || entry.isBlockDevice()) return "device";
+  if (!entry.isSymbolicLink()) return "other";
+  let target;
+  try {
+    target = await fs.stat(full);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ELOOP" || code === "ENOTDIR") return "broken-link";
+    throw error;
+  }
+  if (target.isFile()) return "file";
+  if (target.isDirectory()) return "link-to-folder";
+  if (target.isFIFO()) return "fifo";
+  if (target.isSocket()) return "socket";
+  if (target.isCharacterDevice() || target.isBlockDevice()) return "device";
+  return "other";
+}
+
+/**
+ * Opens a regular file (through symbolic links) for reading; undefined when it is missing. Anything else is
+ * refused by name without blocking: stat first, and O_NONBLOCK in case a FIFO took its place since.
+ */
+export async function openRegular(file: string): Promise<fs.FileHandle | undefined> {
+  let before;
+  try {
+    before = await fs.stat(file);
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+  if (!before.isFile()) throw notRegular(file, before.isDirectory());
+  const handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+  const now = await handle.stat();
+  if (!now.isFile() || now.ino !== before.ino || now.dev !== before.dev) {
+    await handle.close();
+    throw notRegular(file, now.isDirectory());
+  }
+  return handle;
+}
+
+function notRegular(file: string, folder: boolean): PermanentError {
+  return new PermanentError(folder ? `${file}: is a folder, not a file` : `${file}: is not a regular file; emingest reads only regular files and symbolic links to them`);
 }
 
 function isMissing(error: unknown): boolean {

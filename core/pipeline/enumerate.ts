@@ -3,6 +3,7 @@
 import type { IngestConfig } from "../config.js";
 import { PermanentError } from "../errors.js";
 import { probeSlice, type SliceHeader } from "../image/decode.js";
+import { blockReader, checkTiff } from "../image/tiff-layout.js";
 import type { ObjectStore } from "../ports.js";
 import { orderSlices, type SliceRef } from "../slices/listing.js";
 import { mapLimit } from "../util/map-limit.js";
@@ -22,8 +23,8 @@ export async function enumerateSlices(source: ObjectStore, config: IngestConfig,
         `${where}/${slices[i].key}: is ${h.width}x${h.height} but ${slices[0].key} is ${first.width}x${first.height}; every slice must have the same size`,
       );
     }
-    if (h.depth !== first.depth) {
-      throw new PermanentError(`${where}/${slices[i].key}: is ${h.depth}-bit but ${slices[0].key} is ${first.depth}-bit`);
+    if (h.depth !== first.depth || h.signed !== first.signed) {
+      throw new PermanentError(`${where}/${slices[i].key}: is ${bitsName(h)} but ${slices[0].key} is ${bitsName(first)}`);
     }
   });
   const width = Math.floor(first.width / config.downsample);
@@ -51,6 +52,8 @@ async function readHeader(source: ObjectStore, slice: SliceRef, config: IngestCo
   if (!head) throw new PermanentError(`${name}: vanished while listing`);
   if (head.length === 0) throw new PermanentError(`${name}: is empty (0 bytes)`);
   const partial = head.length === HEADER_BYTES;
+  // Page count and strip table (libvips reads page 0 of a multi-page TIFF and a strip past the end as black).
+  await checkTiff(blockReader(async (offset, length) => (await source.getRange(slice.key, offset, length)) ?? new Uint8Array(0), HEADER_BYTES, head), name);
   const header = await probeSlice(head, name, config.maxPixels, partial);
   if (header) return header;
   const whole = await source.get(slice.key);
@@ -58,4 +61,8 @@ async function readHeader(source: ObjectStore, slice: SliceRef, config: IngestCo
   const full = await probeSlice(whole, name, config.maxPixels);
   if (!full) throw new PermanentError(`${name}: not a readable image`);
   return full;
+}
+
+function bitsName(h: SliceHeader): string {
+  return `${h.signed ? "signed" : "unsigned"} ${h.depth}-bit`;
 }

@@ -30,3 +30,31 @@ test("errors name the culprit", () => {
   assert.throws(() => orderSlices(["slice.png"], {}, "in"), /in\/slice\.png: the name holds no slice number/);
   assert.throws(() => orderSlices(["x.png"], { pattern: "img%05d.png" }, "in"), /no files matching "img%05d\.png"/);
 });
+
+test("slice numbers beyond 2^53 are refused by name, not rounded", () => {
+  assert.throws(() => orderSlices(["img99999999999999999999.png"], {}, "in"), {
+    message: "in/img99999999999999999999.png: slice number 99999999999999999999 is too large (at most 9007199254740991, 2^53 - 1)",
+  });
+  assert.throws(() => orderSlices(["img9007199254740992.png"], { pattern: "img%d.png" }, "in"), /in\/img9007199254740992\.png: slice number 9007199254740992 is too large/);
+  // 2^53 - 1 and its neighbour stay exact and distinct.
+  assert.deepEqual(orderSlices(["a9007199254740990.png", "a9007199254740991.png"], {}, "in").map((s) => s.z), [9007199254740990, 9007199254740991]);
+  // Leading zeros are not a large number.
+  assert.deepEqual(orderSlices(["a0000000000000000000000001.png"], {}, "in").map((s) => s.z), [1]);
+});
+
+test("signs: a dash after a letter separates, a plus or a free-standing minus is refused, a mixed stack is refused", () => {
+  assert.deepEqual(orderSlices(["img-3.png", "img-4.png"], {}, "in").map((s) => s.z), [3, 4]);
+  assert.throws(() => orderSlices(["img+3.png"], {}, "in"), {
+    message: 'in/img+3.png: a sign before the slice number ("+3"); slice numbers are unsigned: rename the slices or give a pattern',
+  });
+  assert.throws(() => orderSlices(["-3.png"], {}, "in"), /in\/-3\.png: a sign before the slice number \("-3"\)/);
+  assert.throws(() => orderSlices(["img_-3.png"], {}, "in"), /in\/img_-3\.png: a sign before the slice number \("-3"\)/);
+  assert.throws(() => orderSlices(["img-1.png", "img0.png"], {}, "in"), {
+    message: 'in: img-1.png has a "-" before its slice number and img0.png does not: a minus sign or a separator? Rename the slices or give a pattern',
+  });
+  assert.throws(() => orderSlices(["img-3.png", "img3.png"], { pattern: "img%d.png" }, "in"), {
+    message: 'in/img-3.png: a signed slice number ("-3") in pattern "img%d.png"; slice numbers are unsigned: rename the slices',
+  });
+  assert.deepEqual(orderSlices(["img-003.png"], { pattern: "img-%03d.png" }, "in").map((s) => s.z), [3]);
+  assert.deepEqual(orderSlices(["img00007.png", "img7.png"], { pattern: "img%05d.png" }, "in").map((s) => s.key), ["img00007.png"]);
+});

@@ -6,7 +6,8 @@ For each slice of OUT_DIR/report/transforms.json: read the source image (cv2); a
 8 bits by percentiles (nearest rank: lo = s[floor(low/100*(N-1))], hi = s[ceil(high/100*(N-1))],
 out = clamp(round_half_up(255*(v-lo)/(hi-lo)), 0, 255), defaults 0.5 and 99.5) of its own pixels (SCOPE
 slice) or of all pixels of the slices at indices floor(i*(n-1)/63), i = 0..63 (SCOPE stack, the default);
-warp it with
+a signed 16-bit one (int16, as cv2 reads it) the same way over its signed values; a signed 8-bit one maps
+-128..127 onto 0..255 (v + 128); warp it with
 cv2.warpAffine(src, warp, box, INTER_LINEAR | WARP_INVERSE_MAP, BORDER_CONSTANT 0) where `warp` is the
 recorded inverse map, apply cv2 CLAHE when CLAHE_CLIP > 0, and stack. Each further scale is the box mean
 of the previous one (factors from the info file's resolutions), rounded half up, edge blocks averaging the
@@ -65,7 +66,9 @@ def expected_stack(slices_dir: str, report: dict, clip: float, tiles: int, low: 
         source = next(r for r in report["slices"] if r["z"] == row["source"])
         img = cv2.imread(os.path.join(slices_dir, source["key"]), cv2.IMREAD_UNCHANGED)
         assert img.ndim == 2, f"{source['key']}: expected a grayscale image"
-        if img.dtype == np.uint16:
+        if img.dtype == np.int8:
+            img = (img.astype(np.int16) + 128).astype(np.uint8)
+        if img.dtype in (np.uint16, np.int16):
             if scope == "stack":
                 fixed = fixed or stack_bounds(slices_dir, report, low, high)
                 img = window16(img, *fixed)
