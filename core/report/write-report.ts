@@ -1,11 +1,13 @@
 // The per-slice report of a finished run (DESIGN.md "Bucket layout", report/): transforms.json, transforms.csv
-// (one row per slice: global transform, pair model, inliers, residual, flags) and the quality plot.
+// (one row per slice: global transform, pair model, inliers, residual, flags; RFC 4180, csv.ts) and the
+// quality plot.
 import { apply, corners } from "../geometry/affine.js";
 import { inverseMap, type PairResult } from "../align/index.js";
 import type { StepDeps } from "../pipeline/deps.js";
 import { keys } from "../pipeline/keys.js";
 import { writeJson, type RunManifest } from "../pipeline/manifest.js";
 import type { RunPlan } from "../pipeline/run-plan.js";
+import { csvText } from "./csv.js";
 import { qualityPlotSvg } from "./quality-plot.js";
 
 export async function writeReport(deps: StepDeps, manifest: RunManifest, plan: RunPlan, pairs: Map<number, PairResult>): Promise<void> {
@@ -26,21 +28,19 @@ export async function writeReport(deps: StepDeps, manifest: RunManifest, plan: R
     };
   });
   await writeJson(deps.out, keys.report("transforms.json"), { run: manifest.run, box: plan.box, slices: rows });
-  const header = "z,key,source,a,b,c,d,e,f,model,inliers,inlier_ratio,residual_px,flags";
-  const lines = rows.map((r) =>
-    [
-      r.z,
-      r.key,
-      r.source,
-      ...r.global.map((v) => v.toFixed(6)),
-      r.pair?.model ?? "",
-      r.pair?.inliers ?? "",
-      r.pair ? r.pair.inlierRatio.toFixed(4) : "",
-      r.pair ? r.pair.residualPx.toFixed(4) : "",
-      r.pair?.flags.join(" ") ?? "",
-    ].join(","),
-  );
-  await deps.out.put(keys.report("transforms.csv"), new TextEncoder().encode(`${header}\n${lines.join("\n")}\n`), { contentType: "text/csv" });
+  const header = ["z", "key", "source", "a", "b", "c", "d", "e", "f", "model", "inliers", "inlier_ratio", "residual_px", "flags"];
+  const records = rows.map((r) => [
+    r.z,
+    r.key,
+    r.source,
+    ...r.global.map((v) => v.toFixed(6)),
+    r.pair?.model ?? "",
+    r.pair?.inliers ?? "",
+    r.pair ? r.pair.inlierRatio.toFixed(4) : "",
+    r.pair ? r.pair.residualPx.toFixed(4) : "",
+    r.pair?.flags.join(" ") ?? "",
+  ]);
+  await deps.out.put(keys.report("transforms.csv"), new TextEncoder().encode(csvText(header, records)), { contentType: "text/csv" });
   const quality = rows.flatMap((r) =>
     r.pair ? [{ z: r.z, inliers: r.pair.inliers, residualPx: r.pair.residualPx, flagged: !r.pair.ok || r.pair.flags.length > 0 }] : [],
   );
