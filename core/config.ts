@@ -1,13 +1,14 @@
 // The ingest config: parsed and validated once at the boundary, with the path of the field in every error
 // (HOUSE-STYLE.md rules 6 and 8). The same shape is an ingest.json in a bucket or a set of CLI options.
 import { PermanentError } from "./errors.js";
+import { MAX_RESOLUTION_NM, MIN_RESOLUTION_NM } from "./precomputed/volume-limits.js";
 
 export interface IngestConfig {
   /** printf pattern of slice names (`img%05d.png`); undefined = automatic numbering by the last number in the name. */
   pattern?: string;
   minz?: number;
   maxz?: number;
-  /** Voxel size in nm, x y z. */
+  /** Voxel size in nm, x y z; each from 0.001 to 1e6 (precomputed/volume-limits.ts: every scale stays finite and distinct). */
   resolution: [number, number, number];
   /** Integer xy downsampling of every input slice before anything else (1 = none). */
   downsample: number;
@@ -74,7 +75,7 @@ export function parseIngestConfig(input: unknown, where = "ingest.json"): Ingest
     pattern: field.optionalString("pattern"),
     minz: field.optionalInt("minz", 0),
     maxz: field.optionalInt("maxz", 0),
-    resolution: field.triple("resolution", DEFAULT_CONFIG.resolution),
+    resolution: field.triple("resolution", DEFAULT_CONFIG.resolution, MIN_RESOLUTION_NM, MAX_RESOLUTION_NM, "nm"),
     downsample: field.int("downsample", DEFAULT_CONFIG.downsample, 1, 64),
     claheClip: field.number("claheClip", DEFAULT_CONFIG.claheClip, 0, 1000),
     claheTiles: field.int("claheTiles", DEFAULT_CONFIG.claheTiles, 1, 64),
@@ -189,11 +190,11 @@ class FieldReader {
     return v;
   }
 
-  triple(name: string, fallback: [number, number, number]): [number, number, number] {
+  triple(name: string, fallback: [number, number, number], min: number, max: number, unit: string): [number, number, number] {
     const v = this.raw[name];
     if (v === undefined) return [...fallback];
-    if (!Array.isArray(v) || v.length !== 3 || !v.every((n) => typeof n === "number" && Number.isFinite(n) && n > 0)) {
-      this.fail(name, "three positive numbers [x, y, z]", v);
+    if (!Array.isArray(v) || v.length !== 3 || !v.every((n) => typeof n === "number" && Number.isFinite(n) && n >= min && n <= max)) {
+      this.fail(name, `three numbers [x, y, z] from ${min} to ${max} ${unit}`, v);
     }
     return [v[0], v[1], v[2]];
   }

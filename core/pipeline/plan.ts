@@ -5,6 +5,7 @@ import { planTransforms, type PairResult } from "../align/index.js";
 import { IDENTITY } from "../geometry/affine.js";
 import { PermanentError } from "../errors.js";
 import { infoBytes, listCubes, planPyramid } from "../precomputed/index.js";
+import { volumeSizeProblem } from "../precomputed/volume-limits.js";
 import type { StepDeps } from "./deps.js";
 import { keys } from "./keys.js";
 import { writeJson, type RunManifest } from "./manifest.js";
@@ -40,8 +41,13 @@ export async function planRun(deps: StepDeps, manifest: RunManifest): Promise<Ru
       box: planned.box,
     };
   }
+  const size: [number, number, number] = [transforms.box.width, transforms.box.height, n];
+  const sizeProblem = volumeSizeProblem(size);
+  if (sizeProblem) {
+    throw new PermanentError(`run ${manifest.run}: the aligned volume cannot be written: ${sizeProblem} (box ${JSON.stringify(transforms.box)}; see the pair transforms)`);
+  }
   const c = manifest.config.cube;
-  const pyramid = planPyramid({ size: [transforms.box.width, transforms.box.height, n], resolution: manifest.config.resolution, cube: [c, c, c] });
+  const pyramid = planPyramid({ size, resolution: manifest.config.resolution, cube: [c, c, c] });
   const plan: RunPlan = { run: manifest.run, firstZ, ...transforms, pyramid, cubes: listCubes(pyramid) };
   await writeJson(deps.out, keys.plan, plan);
   for (const target of volumeTargets(manifest.config, deps.out)) {
