@@ -41,6 +41,13 @@ export interface AlignConfig {
   minInlierRatio: number;
   minNumInliers: number;
   expectedModel: "auto" | "translation" | "rigid" | "affine";
+  /**
+   * The alignment policy (align/alignment-policy.ts): the run stops when more than this share of the
+   * pairs (z-1, z) failed. 1 accepts any share.
+   */
+  maxFailedPairShare: number;
+  /** The run stops when more than this many slices in a row are bad; bridge pairs reach this far plus one. */
+  maxConsecutiveBad: number;
 }
 
 export const DEFAULT_CONFIG: IngestConfig = {
@@ -53,10 +60,13 @@ export const DEFAULT_CONFIG: IngestConfig = {
   jpegQuality: 90,
   window16: [0.5, 99.5],
   window16Scope: "stack",
-  align: { maxSize: 1024, rod: 0.92, maxEpsilon: 25, minInlierRatio: 0.05, minNumInliers: 20, expectedModel: "auto" },
+  align: { maxSize: 1024, rod: 0.92, maxEpsilon: 25, minInlierRatio: 0.05, minNumInliers: 20, expectedModel: "auto", maxFailedPairShare: 0.1, maxConsecutiveBad: 2 },
   cube: 512,
   maxPixels: 16384 * 16384,
 };
+
+/** Bridge pairs grow as its square (bridge-pairs.ts): 16 gives at most 152 per failed pair. */
+export const MAX_CONSECUTIVE_BAD = 16;
 
 type Raw = Record<string, unknown>;
 
@@ -122,6 +132,8 @@ function parseAlign(input: unknown, where: string): AlignConfig {
     minInlierRatio: field.number("minInlierRatio", d.minInlierRatio, 0, 1),
     minNumInliers: field.int("minNumInliers", d.minNumInliers, 3, 100000),
     expectedModel: expectedModel as AlignConfig["expectedModel"],
+    maxFailedPairShare: field.number("maxFailedPairShare", d.maxFailedPairShare, 0, 1),
+    maxConsecutiveBad: field.int("maxConsecutiveBad", d.maxConsecutiveBad, 0, MAX_CONSECUTIVE_BAD),
   };
 }
 
