@@ -4,9 +4,10 @@ import type { PairResult } from "../align/index.js";
 import { mapLimit } from "../util/map-limit.js";
 import { PermanentError } from "../errors.js";
 import { writeReport } from "../report/write-report.js";
+import { writeSummary } from "../report/write-summary.js";
 import type { StepDeps } from "./deps.js";
 import { keys } from "./keys.js";
-import { writeJson, type RunManifest } from "./manifest.js";
+import type { RunManifest } from "./manifest.js";
 import { volumeTargets, type RunPlan, type Substitution } from "./run-plan.js";
 
 export interface RunSummary {
@@ -51,7 +52,7 @@ export async function finalizeRun(deps: StepDeps, manifest: RunManifest, plan: R
     substitutions: plan.substitutions,
     flaggedPairs: [...results].filter(([, r]) => r && r.flags.length > 0).map(([z, r]) => ({ z, flags: r.flags })),
   };
-  await writeJson(deps.out, keys.report("summary.json"), summary);
+  await writeSummary(deps.out, summary, plan, manifest.config.align);
   return summary;
 }
 
