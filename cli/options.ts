@@ -25,6 +25,8 @@ run options (clio_ingest names in brackets):
   --downsample N          integer xy downsampling of the input slices (default 1)
   --clahe CLIP            CLAHE clip limit, 0 = off (default 0)
   --skip-align            do not align; slices are stacked as they are
+  --max-failed-pair-share S  stop when more than this share of the pairs (z-1, z) fail (default 0.1; 1 = any)
+  --max-consecutive-bad N    stop when more than N slices in a row are bad (default 2)
   --raw                   also write a lossless raw pyramid (ng/raw)
   --jpeg-quality Q        JPEG quality of the viewing pyramid (default 90)
   --window16 LO,HI        16-bit input: percentiles mapped to 0 and 255 (default 0.5,99.5)
@@ -102,6 +104,8 @@ function parseRun(args: readonly string[]): RunCommand {
     downsample: { type: "string" },
     clahe: { type: "string" },
     "skip-align": { type: "boolean" },
+    "max-failed-pair-share": { type: "string" },
+    "max-consecutive-bad": { type: "string" },
     raw: { type: "boolean" },
     "jpeg-quality": { type: "string" },
     window16: { type: "string" },
@@ -122,6 +126,11 @@ function parseRun(args: readonly string[]): RunCommand {
   if (values.downsample !== undefined) overrides.downsample = int("--downsample", values.downsample);
   if (values.clahe !== undefined) overrides.claheClip = num("--clahe", values.clahe);
   if (values["skip-align"]) overrides.skipAlign = true;
+  // The alignment policy's fields live in "align"; the config parser checks their ranges.
+  const policy: Record<string, number> = {};
+  if (values["max-failed-pair-share"] !== undefined) policy.maxFailedPairShare = num("--max-failed-pair-share", values["max-failed-pair-share"]);
+  if (values["max-consecutive-bad"] !== undefined) policy.maxConsecutiveBad = int("--max-consecutive-bad", values["max-consecutive-bad"]);
+  if (Object.keys(policy).length > 0) overrides.align = policy;
   if (values.raw) overrides.raw = true;
   if (values["jpeg-quality"] !== undefined) overrides.jpegQuality = int("--jpeg-quality", values["jpeg-quality"]);
   if (values.window16 !== undefined) overrides.window16 = numbers("--window16", values.window16, 2);

@@ -69,5 +69,12 @@ async function loadConfig(cmd: RunCommand, slices: string): Promise<{ raw: Recor
   }
   const fromFile = cmd.configFile !== undefined || existsSync(file);
   const where = fromFile ? `${path.relative(process.cwd(), file) || file} + command line` : "command line";
-  return { raw: { ...base, ...cmd.overrides }, where };
+  const raw: Record<string, unknown> = { ...base, ...cmd.overrides };
+  // Flags that set "align" fields add to the file's "align" object instead of replacing it.
+  if (isObject(base.align) && isObject(cmd.overrides.align)) raw.align = { ...base.align, ...cmd.overrides.align };
+  return { raw, where };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

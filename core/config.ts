@@ -1,13 +1,14 @@
 // The ingest config: parsed and validated once at the boundary, with the path of the field in every error
 // (HOUSE-STYLE.md rules 6 and 8). The same shape is an ingest.json in a bucket or a set of CLI options.
 import { PermanentError } from "./errors.js";
+import { MAX_RESOLUTION_NM, MIN_RESOLUTION_NM } from "./precomputed/volume-limits.js";
 
 export interface IngestConfig {
   /** printf pattern of slice names (`img%05d.png`); undefined = automatic numbering by the last number in the name. */
   pattern?: string;
   minz?: number;
   maxz?: number;
-  /** Voxel size in nm, x y z. */
+  /** Voxel size in nm, x y z; each from 0.001 to 1e6 (precomputed/volume-limits.ts: every scale stays finite and distinct). */
   resolution: [number, number, number];
   /** Integer xy downsampling of every input slice before anything else (1 = none). */
   downsample: number;
@@ -40,6 +41,13 @@ export interface AlignConfig {
   minInlierRatio: number;
   minNumInliers: number;
   expectedModel: "auto" | "translation" | "rigid" | "affine";
+  /**
+   * The alignment policy (align/alignment-policy.ts): the run stops when more than this share of the
+   * pairs (z-1, z) failed. 1 accepts any share.
+   */
+  maxFailedPairShare: number;
+  /** The run stops when more than this many slices in a row are bad; bridge pairs reach this far plus one. */
+  maxConsecutiveBad: number;
 }
 
 export const DEFAULT_CONFIG: IngestConfig = {
@@ -52,10 +60,13 @@ export const DEFAULT_CONFIG: IngestConfig = {
   jpegQuality: 90,
   window16: [0.5, 99.5],
   window16Scope: "stack",
-  align: { maxSize: 1024, rod: 0.92, maxEpsilon: 25, minInlierRatio: 0.05, minNumInliers: 20, expectedModel: "auto" },
+  align: { maxSize: 1024, rod: 0.92, maxEpsilon: 25, minInlierRatio: 0.05, minNumInliers: 20, expectedModel: "auto", maxFailedPairShare: 0.1, maxConsecutiveBad: 2 },
   cube: 512,
   maxPixels: 16384 * 16384,
 };
+
+/** Bridge pairs grow as its square (bridge-pairs.ts): 16 gives at most 152 per failed pair. */
+export const MAX_CONSECUTIVE_BAD = 16;
 
 type Raw = Record<string, unknown>;
 
@@ -74,7 +85,7 @@ export function parseIngestConfig(input: unknown, where = "ingest.json"): Ingest
     pattern: field.optionalString("pattern"),
     minz: field.optionalInt("minz", 0),
     maxz: field.optionalInt("maxz", 0),
-    resolution: field.triple("resolution", DEFAULT_CONFIG.resolution),
+    resolution: field.triple("resolution", DEFAULT_CONFIG.resolution, MIN_RESOLUTION_NM, MAX_RESOLUTION_NM, "nm"),
     downsample: field.int("downsample", DEFAULT_CONFIG.downsample, 1, 64),
     claheClip: field.number("claheClip", DEFAULT_CONFIG.claheClip, 0, 1000),
     claheTiles: field.int("claheTiles", DEFAULT_CONFIG.claheTiles, 1, 64),
@@ -121,6 +132,8 @@ function parseAlign(input: unknown, where: string): AlignConfig {
     minInlierRatio: field.number("minInlierRatio", d.minInlierRatio, 0, 1),
     minNumInliers: field.int("minNumInliers", d.minNumInliers, 3, 100000),
     expectedModel: expectedModel as AlignConfig["expectedModel"],
+    maxFailedPairShare: field.number("maxFailedPairShare", d.maxFailedPairShare, 0, 1),
+    maxConsecutiveBad: field.int("maxConsecutiveBad", d.maxConsecutiveBad, 0, MAX_CONSECUTIVE_BAD),
   };
 }
 
@@ -189,11 +202,11 @@ class FieldReader {
     return v;
   }
 
-  triple(name: string, fallback: [number, number, number]): [number, number, number] {
+  triple(name: string, fallback: [number, number, number], min: number, max: number, unit: string): [number, number, number] {
     const v = this.raw[name];
     if (v === undefined) return [...fallback];
-    if (!Array.isArray(v) || v.length !== 3 || !v.every((n) => typeof n === "number" && Number.isFinite(n) && n > 0)) {
-      this.fail(name, "three positive numbers [x, y, z]", v);
+    if (!Array.isArray(v) || v.length !== 3 || !v.every((n) => typeof n === "number" && Number.isFinite(n) && n >= min && n <= max)) {
+      this.fail(name, `three numbers [x, y, z] from ${min} to ${max} ${unit}`, v);
     }
     return [v[0], v[1], v[2]];
   }

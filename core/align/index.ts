@@ -7,7 +7,28 @@ export { matchFeatures, type Matches } from "./match.js";
 export { fitModel, rmsResidual, type Correspondences } from "./models.js";
 export { openCv, type OpenCv } from "./opencv.js";
 export { DEFAULT_ALIGN_PARAMS, resolveAlignParams, type AlignParams, type ModelKind } from "./params.js";
-export { boundingBox, planTransforms, type Box, type Substitution, type TransformPlan } from "./plan-transforms.js";
+export {
+  boundingBox,
+  failureOf,
+  planTransforms,
+  type AlignedPair,
+  type Box,
+  type PairFailure,
+  type PairLike,
+  type Substitution,
+  type TransformPlan,
+} from "./plan-transforms.js";
+export { bridgePairs } from "./bridge-pairs.js";
+export {
+  alignmentProblems,
+  AlignmentFailedError,
+  checkAlignment,
+  failedShareExceeded,
+  MAX_LISTED,
+  type AlignmentOutcome,
+  type AlignPolicy,
+} from "./alignment-policy.js";
+export { pairReason } from "./pair-reason.js";
 export { ransac, type FitResult, type RansacOptions } from "./ransac.js";
 export { clahe, inverseMap, warpToBox } from "./warp.js";
 export { addToHistogram16, boundsFromHistogram, windowBetween, windowBounds, windowTo8, type Gray16Like } from "./window.js";

@@ -1,4 +1,4 @@
-// Stage 1c: one adjacent pair (z - 1, z), or a bridge (z - 2, z) over a slice whose pair failed.
+// Stage 1c: one adjacent pair (z - 1, z), or a bridge pair (from, z) around a pair that failed.
 // The outcome (transform + quality) is recorded with the task.
 import { alignPair, decodeFeatures, type PairResult } from "../align/index.js";
 import { PermanentError } from "../errors.js";
@@ -15,6 +15,6 @@ export async function alignTask(task: AlignTask | BridgeTask, deps: TaskDeps, ca
     if (!bytes) throw new PermanentError(`${keys.features(z)} is missing: features of slice ${z} were not computed`);
     return decodeFeatures(bytes);
   };
-  const [prev, cur] = await Promise.all([load(task.z - (task.stage === "bridge" ? 2 : 1)), load(task.z)]);
+  const [prev, cur] = await Promise.all([load(task.stage === "bridge" ? task.from : task.z - 1), load(task.z)]);
   return alignPair(prev, cur, manifest.config.align);
 }

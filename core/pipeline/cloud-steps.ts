@@ -6,6 +6,7 @@
 import type { IngestConfig } from "../config.js";
 import { PermanentError } from "../errors.js";
 import type { ObjectStore, RunRecord, RunStore, TaskMessage, TaskQueue } from "../ports.js";
+import { bridgeTasks } from "./bridge-tasks.js";
 import type { StepDeps } from "./deps.js";
 import { enumerateSlices } from "./enumerate.js";
 import { finalizeRun, type RunSummary } from "./finalize.js";
@@ -16,7 +17,6 @@ import { planRun } from "./plan.js";
 import type { RunPlan } from "./run-plan.js";
 import { RunFailedError } from "./sequence.js";
 import { STAGES, task, type FanOutStage } from "./tasks.js";
-import { failedPairs } from "./sequence.js";
 
 /** The run status while a stage is fanned out, as sequence.ts sets it. */
 const STAGE_STATUS: Record<FanOutStage, RunRecord["status"]> = {
@@ -80,11 +80,8 @@ async function stageTasks(out: ObjectStore, runs: RunStore, manifest: RunManifes
       return manifest.config.skipAlign ? [] : zs.map((z) => task.features(manifest.run, z));
     case "align":
       return manifest.config.skipAlign ? [] : zs.slice(1).map((z) => task.align(manifest.run, z));
-    case "bridge": {
-      if (manifest.config.skipAlign) return [];
-      const failed = await failedPairs(runs, manifest.run);
-      return failed.filter((z) => z - 2 >= zs[0]).map((z) => task.bridge(manifest.run, z));
-    }
+    case "bridge":
+      return bridgeTasks(runs, manifest);
     case "render":
       return zs.map((z) => task.render(manifest.run, z));
     case "pyramid": {

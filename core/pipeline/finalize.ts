@@ -1,13 +1,13 @@
 // Stage 6: the scales above the cube size (one reduce step), the report, then tmp/ is deleted.
-import { apply, corners } from "../geometry/affine.js";
 import { assembleHandoff, cubeBoxAt, voxelBlock, writeReduce, type CubeHandoff } from "../precomputed/index.js";
-import { inverseMap, type PairResult } from "../align/index.js";
+import type { PairResult } from "../align/index.js";
 import { mapLimit } from "../util/map-limit.js";
 import { PermanentError } from "../errors.js";
-import { qualityPlotSvg } from "../report/quality-plot.js";
+import { writeReport } from "../report/write-report.js";
+import { writeSummary } from "../report/write-summary.js";
 import type { StepDeps } from "./deps.js";
 import { keys } from "./keys.js";
-import { writeJson, type RunManifest } from "./manifest.js";
+import type { RunManifest } from "./manifest.js";
 import { volumeTargets, type RunPlan, type Substitution } from "./run-plan.js";
 
 export interface RunSummary {
@@ -52,48 +52,8 @@ export async function finalizeRun(deps: StepDeps, manifest: RunManifest, plan: R
     substitutions: plan.substitutions,
     flaggedPairs: [...results].filter(([, r]) => r && r.flags.length > 0).map(([z, r]) => ({ z, flags: r.flags })),
   };
-  await writeJson(deps.out, keys.report("summary.json"), summary);
+  await writeSummary(deps.out, summary, plan, manifest.config.align);
   return summary;
-}
-
-async function writeReport(deps: StepDeps, manifest: RunManifest, plan: RunPlan, pairs: Map<number, PairResult>): Promise<void> {
-  const rows = manifest.slices.map((slice, i) => {
-    const pair = pairs.get(slice.z);
-    const global = plan.globals[i];
-    return {
-      z: slice.z,
-      key: slice.key,
-      source: plan.sources[i],
-      global,
-      /** The output -> source pixel map the render step used (cv.warpAffine with WARP_INVERSE_MAP). */
-      warp: inverseMap(global, plan.box),
-      corners: corners(manifest.width, manifest.height).map(([x, y]) => apply(global, x, y)),
-      pair: pair
-        ? { model: pair.model, matrix: pair.matrix, ok: pair.ok, inliers: pair.inliers, inlierRatio: pair.inlierRatio, residualPx: pair.residualPx, flags: pair.flags }
-        : null,
-    };
-  });
-  await writeJson(deps.out, keys.report("transforms.json"), { run: manifest.run, box: plan.box, slices: rows });
-  const header = "z,key,source,a,b,c,d,e,f,model,inliers,inlier_ratio,residual_px,flags";
-  const lines = rows.map((r) =>
-    [
-      r.z,
-      r.key,
-      r.source,
-      ...r.global.map((v) => v.toFixed(6)),
-      r.pair?.model ?? "",
-      r.pair?.inliers ?? "",
-      r.pair ? r.pair.inlierRatio.toFixed(4) : "",
-      r.pair ? r.pair.residualPx.toFixed(4) : "",
-      r.pair?.flags.join(" ") ?? "",
-    ].join(","),
-  );
-  await deps.out.put(keys.report("transforms.csv"), new TextEncoder().encode(`${header}\n${lines.join("\n")}\n`), { contentType: "text/csv" });
-  const quality = rows.flatMap((r) =>
-    r.pair ? [{ z: r.z, inliers: r.pair.inliers, residualPx: r.pair.residualPx, flagged: !r.pair.ok || r.pair.flags.length > 0 }] : [],
-  );
-  const svg = qualityPlotSvg(`${manifest.run}: alignment quality per pair (z-1, z)`, quality);
-  await deps.out.put(keys.report("quality.svg"), new TextEncoder().encode(svg), { contentType: "image/svg+xml" });
 }
 
 async function deleteTmp(deps: StepDeps): Promise<void> {

@@ -1,51 +1,98 @@
-// Stage 2 (a barrier step): pair transforms -> global transforms, substitutions for bad slices, the
-// global bounding box, the pyramid plan, each volume's `info` and the cube list. Deterministic: a rerun
-// computes the same plan from the same recorded pair results.
-import { planTransforms, type PairResult } from "../align/index.js";
+// Stage 2 (a barrier step): pair results -> bad slices, global transforms and stand-ins
+// (align/plan-transforms.ts), the alignment policy (align/alignment-policy.ts), the global bounding box, the
+// pyramid plan, each volume's `info` and the cube list. Deterministic: a rerun computes the same plan, or
+// the same refusal, from the same recorded pair results.
+// A refusal (the policy, or a volume too large to write) records the run as failed before anything of the
+// volume is written: no plan, no `info`, so nothing a rerun could take for a finished volume.
+import { checkAlignment, failureOf, planTransforms, type AlignedPair, type PairFailure } from "../align/index.js";
 import { IDENTITY } from "../geometry/affine.js";
-import { PermanentError } from "../errors.js";
+import { errorMessage, PermanentError } from "../errors.js";
 import { infoBytes, listCubes, planPyramid } from "../precomputed/index.js";
+import { volumeSizeProblem } from "../precomputed/volume-limits.js";
+import { adjacentResults, bridgeTasksFor } from "./bridge-tasks.js";
 import type { StepDeps } from "./deps.js";
 import { keys } from "./keys.js";
 import { writeJson, type RunManifest } from "./manifest.js";
-import { volumeTargets, type RunPlan } from "./run-plan.js";
+import { volumeTargets, type FailedPair, type RunPlan } from "./run-plan.js";
+
+type Transforms = Pick<RunPlan, "globals" | "sources" | "substitutions" | "evidence" | "box">;
 
 export async function planRun(deps: StepDeps, manifest: RunManifest): Promise<RunPlan> {
+  try {
+    return await buildPlan(deps, manifest);
+  } catch (error) {
+    if (error instanceof PermanentError) {
+      await deps.runs.updateRun(manifest.run, { status: "failed", details: { error: errorMessage(error), failedStage: "plan" } });
+    }
+    throw error;
+  }
+}
+
+async function buildPlan(deps: StepDeps, manifest: RunManifest): Promise<RunPlan> {
   const firstZ = manifest.slices[0].z;
   const n = manifest.slices.length;
-  let transforms: Pick<RunPlan, "globals" | "sources" | "substitutions" | "box">;
-  if (manifest.config.skipAlign) {
-    transforms = {
-      globals: manifest.slices.map(() => IDENTITY),
-      sources: manifest.slices.map((s) => s.z),
-      substitutions: [],
-      box: { x0: 0, y0: 0, width: manifest.width, height: manifest.height },
-    };
-  } else {
-    const done = async (stage: string) =>
-      (await deps.runs.listTasks(manifest.run, stage)).filter((t) => t.status === "done").map((t) => [t.id, t.outcome as PairResult] as const);
-    const recorded = new Map([...(await done("align")), ...(await done("bridge"))]);
-    const pairs = manifest.slices.map((s, i) => {
-      if (i === 0) return undefined;
-      const pair = recorded.get(`align-${s.z}`);
-      if (!pair) throw new PermanentError(`run ${manifest.run}: pair (${s.z - 1}, ${s.z}) has no recorded alignment`);
-      return pair;
-    });
-    const skips = manifest.slices.map((s) => recorded.get(`bridge-${s.z}`));
-    const planned = planTransforms(pairs, manifest.width, manifest.height, skips);
-    transforms = {
-      globals: planned.globals,
-      sources: planned.sources.map((i) => firstZ + i),
-      substitutions: planned.substitutions.map((s) => ({ z: firstZ + s.index, source: firstZ + s.source, reason: s.reason })),
-      box: planned.box,
-    };
+  const transforms = manifest.config.skipAlign ? unaligned(manifest) : await aligned(deps, manifest);
+  const size: [number, number, number] = [transforms.box.width, transforms.box.height, n];
+  const sizeProblem = volumeSizeProblem(size);
+  if (sizeProblem) {
+    throw new PermanentError(`run ${manifest.run}: the aligned volume cannot be written: ${sizeProblem} (box ${JSON.stringify(transforms.box)}; see the pair transforms)`);
   }
   const c = manifest.config.cube;
-  const pyramid = planPyramid({ size: [transforms.box.width, transforms.box.height, n], resolution: manifest.config.resolution, cube: [c, c, c] });
+  const pyramid = planPyramid({ size, resolution: manifest.config.resolution, cube: [c, c, c] });
   const plan: RunPlan = { run: manifest.run, firstZ, ...transforms, pyramid, cubes: listCubes(pyramid) };
   await writeJson(deps.out, keys.plan, plan);
   for (const target of volumeTargets(manifest.config, deps.out)) {
     await target.put("info", infoBytes(pyramid, target));
   }
   return plan;
+}
+
+function unaligned(manifest: RunManifest): Transforms {
+  return {
+    globals: manifest.slices.map(() => IDENTITY),
+    sources: manifest.slices.map((s) => s.z),
+    substitutions: [],
+    evidence: [],
+    box: { x0: 0, y0: 0, width: manifest.width, height: manifest.height },
+  };
+}
+
+async function aligned(deps: StepDeps, manifest: RunManifest): Promise<Transforms> {
+  const firstZ = manifest.slices[0].z;
+  const n = manifest.slices.length;
+  const adjacent = await adjacentResults(deps.runs, manifest);
+  const bridges = new Map(
+    (await deps.runs.listTasks(manifest.run, "bridge")).filter((t) => t.status === "done").map((t) => [t.id, t.outcome as AlignedPair["result"]] as const),
+  );
+  const pairs: AlignedPair[] = adjacent.flatMap((result, i) => (i === 0 ? [] : [{ from: i - 1, to: i, result }]));
+  for (const t of bridgeTasksFor(manifest, adjacent)) {
+    const result = bridges.get(t.id);
+    if (!result) throw new PermanentError(`run ${manifest.run}: bridge pair (${t.from}, ${t.z}) has no recorded alignment`);
+    pairs.push({ from: t.from - firstZ, to: t.z - firstZ, result });
+  }
+  const planned = planTransforms(pairs, n, manifest.width, manifest.height);
+  const failed = pairs.filter((p) => p.result?.ok !== true).map(failureOf).sort((a, b) => a.to - b.to || a.from - b.from);
+  checkAlignment(
+    manifest.run,
+    { n, firstZ, failedAdjacent: failed.filter((f) => f.to - f.from === 1), failed, bad: planned.bad, parts: planned.parts },
+    manifest.config.align,
+  );
+  const asFailedPair = (f: PairFailure): FailedPair => ({
+    pair: [firstZ + f.from, firstZ + f.to],
+    stage: f.to - f.from === 1 ? "align" : "bridge",
+    flags: f.flags,
+    matches: f.matches,
+    inliers: f.inliers,
+  });
+  return {
+    globals: planned.globals,
+    sources: planned.sources.map((i) => firstZ + i),
+    substitutions: planned.substitutions.map((s) => ({
+      z: firstZ + s.index,
+      source: firstZ + s.source,
+      reason: `no pair with slice ${firstZ + s.index} aligned (${s.evidence.length} tried: ${[...new Set(s.evidence.flatMap((e) => e.flags))].join(", ")})`,
+    })),
+    evidence: planned.substitutions.map((s) => ({ z: firstZ + s.index, failedPairs: s.evidence.map(asFailedPair) })),
+    box: planned.box,
+  };
 }

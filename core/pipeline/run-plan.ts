@@ -20,6 +20,21 @@ export interface Substitution {
   reason: string;
 }
 
+/** One failed pair (z numbers), as evidence against a bad slice. */
+export interface FailedPair {
+  pair: [number, number];
+  stage: "align" | "bridge";
+  flags: string[];
+  matches: number;
+  inliers: number;
+}
+
+/** Why a slice was judged bad: every pair it is part of, each failed (align/plan-transforms.ts). */
+export interface BadSliceEvidence {
+  z: number;
+  failedPairs: FailedPair[];
+}
+
 export interface RunPlan {
   run: string;
   firstZ: number;
@@ -29,6 +44,8 @@ export interface RunPlan {
   /** Slice whose image is rendered at each z (itself unless substituted), index z - firstZ. */
   sources: number[];
   substitutions: Substitution[];
+  /** Per substituted slice, in the order of `substitutions`; kept out of the run record (it can be long). */
+  evidence: BadSliceEvidence[];
   pyramid: PyramidPlan;
   cubes: Array<[number, number, number]>;
 }

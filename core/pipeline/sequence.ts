@@ -1,10 +1,10 @@
 // The barrier sequence of DESIGN.md, for a driver that runs stages to completion itself (the local CLI).
 // In the cloud the same steps are sequenced by workflows-yaml/ingest.yaml. Resumable: every stage
 // publishes only the tasks that the RunStore does not record as done.
-import type { PairResult } from "../align/index.js";
 import type { IngestConfig } from "../config.js";
 import { PermanentError } from "../errors.js";
-import type { RunRecord, RunStore, TaskMessage } from "../ports.js";
+import type { RunRecord, TaskMessage } from "../ports.js";
+import { bridgeTasks } from "./bridge-tasks.js";
 import type { StepDeps } from "./deps.js";
 import { enumerateSlices } from "./enumerate.js";
 import { finalizeRun, type RunSummary } from "./finalize.js";
@@ -75,8 +75,7 @@ export async function runIngest(deps: StepDeps, options: IngestOptions): Promise
   if (!manifest.config.skipAlign) {
     await stage("features", "aligning", zs.map((z) => task.features(run.run, z)));
     await stage("align", "aligning", zs.slice(1).map((z) => task.align(run.run, z)));
-    const failed = await failedPairs(deps.runs, run.run);
-    await stage("bridge", "aligning", failed.filter((z) => z - 2 >= zs[0]).map((z) => task.bridge(run.run, z)));
+    await stage("bridge", "aligning", await bridgeTasks(deps.runs, manifest));
   }
   await deps.runs.updateRun(run.run, { status: "planning" });
   const plan = await planRun(deps, manifest);
@@ -87,13 +86,4 @@ export async function runIngest(deps: StepDeps, options: IngestOptions): Promise
   const summary = await finalizeRun(deps, manifest, plan, { keepTmp: options.keepTmp ?? false });
   await deps.runs.updateRun(run.run, { status: "done", details: { summary, finishedAt: now().toISOString() } });
   return { run: run.run, summary, executed, skipped };
-}
-
-/** Slices whose pair (z - 1, z) was recorded as failed (ok = false): they get a bridge pair (z - 2, z). */
-export async function failedPairs(runs: RunStore, run: string): Promise<number[]> {
-  const tasks = await runs.listTasks(run, "align");
-  return tasks
-    .filter((t) => t.status === "done" && (t.outcome as PairResult | null)?.ok === false)
-    .map((t) => Number(t.id.slice("align-".length)))
-    .sort((a, b) => a - b);
 }

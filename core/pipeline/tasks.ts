@@ -15,9 +15,10 @@ export interface AlignTask extends TaskMessage {
   z: number;
 }
 
-/** Aligns slice z to slice z - 2, asked for only when pair (z - 1, z) failed: it bridges a bad slice z - 1. */
+/** Aligns slice z to slice `from` (< z - 1), asked for only around a failed pair (core/align/bridge-pairs.ts). */
 export interface BridgeTask extends TaskMessage {
   stage: "bridge";
+  from: number;
   z: number;
 }
 
@@ -36,7 +37,7 @@ export type PipelineTask = FeaturesTask | AlignTask | BridgeTask | RenderTask | 
 export const task = {
   features: (run: string, z: number): FeaturesTask => ({ id: `features-${z}`, run, stage: "features", z }),
   align: (run: string, z: number): AlignTask => ({ id: `align-${z}`, run, stage: "align", z }),
-  bridge: (run: string, z: number): BridgeTask => ({ id: `bridge-${z}`, run, stage: "bridge", z }),
+  bridge: (run: string, from: number, z: number): BridgeTask => ({ id: `bridge-${from}-${z}`, run, stage: "bridge", from, z }),
   render: (run: string, z: number): RenderTask => ({ id: `render-${z}`, run, stage: "render", z }),
   pyramid: (run: string, cube: [number, number, number]): PyramidTask => ({
     id: `pyramid-${cube.join("_")}`,

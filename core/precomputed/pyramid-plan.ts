@@ -12,10 +12,13 @@
 // that scale (cube / cumulative factor) is a whole number of chunks; owned scales are 0..topCubeScale.
 // Each cube hands the reduce step its voxels at handoffScale (topCubeScale + 1 when the cube can still
 // compute that scale alone, which it can whenever the cube is at least 2 voxels per dimension there).
+// Bounds (volume-limits.ts): a size or resolution outside them is refused, so every scale is finite and
+// every key distinct; the plan checks both again on what it built.
 import { gridSize } from "./chunk-key.js";
 import { cubeSharding } from "./cube-sharding.js";
 import type { Vec3 } from "./morton.js";
 import type { ShardEncoding, ShardingSpec } from "./sharding.js";
+import { resolutionProblem, volumeSizeProblem } from "./volume-limits.js";
 
 type V3 = [number, number, number];
 
@@ -93,6 +96,10 @@ function scaleKey(res: Vec3): string {
 export function planPyramid(opts: PlanOptions): PyramidPlan {
   check3("size", opts.size, true);
   check3("resolution", opts.resolution, false);
+  const sizeProblem = volumeSizeProblem(opts.size);
+  if (sizeProblem) throw new RangeError(`planPyramid: "size" ${opts.size.join("x")} cannot be written: ${sizeProblem}`);
+  const resProblem = resolutionProblem(opts.resolution);
+  if (resProblem) throw new RangeError(`planPyramid: "resolution" ${opts.resolution.join(",")}: ${resProblem}`);
   const chunkIn = opts.chunk ?? [64, 64, 64];
   check3("chunk", chunkIn, true);
   const size: V3 = [opts.size[0], opts.size[1], opts.size[2]];
@@ -150,6 +157,10 @@ export function planPyramid(opts: PlanOptions): PyramidPlan {
     }
     return plan;
   });
+  const keys = new Set(scales.map((s) => s.key));
+  if (keys.size !== scales.length || scales.some((s) => !s.resolution.every(Number.isFinite))) {
+    throw new RangeError(`planPyramid: scales ${scales.map((s) => s.key).join(", ")} are not finite and distinct`);
+  }
   const plan: PyramidPlan = { size, resolution: [...opts.resolution] as V3, chunk, cube, cubeGrid, sharded, scales, topCubeScale: top };
   if (handoffScale !== undefined) plan.handoffScale = handoffScale;
   return plan;

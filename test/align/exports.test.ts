@@ -6,11 +6,11 @@ import * as sample from "../../core/sample/index.js";
 
 test("core/align exports", () => {
   assert.deepEqual(Object.keys(align).sort(), [
-    "DEFAULT_ALIGN_PARAMS", "FEATURE_CODEC_VERSION", "addToHistogram16", "alignPair", "boundingBox", "boundsFromHistogram",
-    "chooseModel", "clahe",
-    "decodeFeatures", "encodeFeatures", "extractFeatures", "featureFactor", "fitModel", "guidedMatch", "inverseMap",
-    "matchFeatures", "openCv", "planTransforms", "plausibilityFlags", "ransac", "resolveAlignParams",
-    "rmsResidual", "singularValues", "toFullResolution", "warpToBox", "windowBetween", "windowBounds", "windowTo8",
+    "AlignmentFailedError", "DEFAULT_ALIGN_PARAMS", "FEATURE_CODEC_VERSION", "MAX_LISTED", "addToHistogram16", "alignPair",
+    "alignmentProblems", "boundingBox", "boundsFromHistogram", "bridgePairs", "checkAlignment", "chooseModel", "clahe",
+    "decodeFeatures", "encodeFeatures", "extractFeatures", "failedShareExceeded", "failureOf", "featureFactor", "fitModel",
+    "guidedMatch", "inverseMap", "matchFeatures", "openCv", "pairReason", "planTransforms", "plausibilityFlags", "ransac",
+    "resolveAlignParams", "rmsResidual", "singularValues", "toFullResolution", "warpToBox", "windowBetween", "windowBounds", "windowTo8",
   ]);
 });
 

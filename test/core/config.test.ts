@@ -6,6 +6,10 @@ test("an empty config takes every default", () => {
   assert.deepEqual(parseIngestConfig({}), { ...DEFAULT_CONFIG, pattern: undefined, minz: undefined, maxz: undefined });
 });
 
+test("resolution: the bounds themselves are accepted", () => {
+  assert.deepEqual(parseIngestConfig({ resolution: [0.001, 0.001, 1e6] }).resolution, [0.001, 0.001, 1e6]);
+});
+
 test("fields are parsed and kept", () => {
   const c = parseIngestConfig({ pattern: "img%05d.png", minz: 3, maxz: 9, resolution: [4, 4, 30], claheClip: 2, raw: true, align: { maxSize: 512 } });
   assert.equal(c.pattern, "img%05d.png");
@@ -26,7 +30,13 @@ const bad: Array<[string, unknown, RegExp]> = [
   ["negative minz", { minz: -1 }, /"minz" must be a number from 0/],
   ["two conversions", { pattern: "a%d_%d.png" }, /exactly one %d/],
   ["folder in pattern", { pattern: "../x%d.png" }, /without folders/],
-  ["resolution", { resolution: [1, 2] }, /"resolution" must be three positive numbers/],
+  ["resolution", { resolution: [1, 2] }, /"resolution" must be three numbers \[x, y, z\] from 0.001 to 1000000 nm, got \[1,2\]/],
+  ["resolution 1e308", { resolution: [1e308, 8, 8] }, /"resolution" must be three numbers \[x, y, z\] from 0.001 to 1000000 nm, got \[1e\+308,8,8\]/],
+  ["resolution 0", { resolution: [8, 0, 8] }, /"resolution" must be three numbers/],
+  ["resolution negative", { resolution: [8, 8, -4] }, /"resolution" must be three numbers/],
+  ["resolution too fine", { resolution: [0.0009, 8, 8] }, /"resolution" must be three numbers/],
+  ["resolution too coarse", { resolution: [8, 8, 1000001] }, /"resolution" must be three numbers/],
+  ["resolution not numbers", { resolution: ["8", 8, 8] }, /"resolution" must be three numbers/],
   ["cube", { cube: 96 }, /"cube" must be 64 times a power of two/],
   ["clahe", { claheClip: -1 }, /"claheClip" must be a number from 0/],
   ["jpeg quality", { jpegQuality: 101 }, /"jpegQuality"/],

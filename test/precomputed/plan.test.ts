@@ -2,6 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { buildInfo, planPyramid } from "../../core/precomputed/index.js";
+import { MAX_EXTENT, MAX_RESOLUTION_NM, MIN_RESOLUTION_NM, resolutionProblem, volumeSizeProblem } from "../../core/precomputed/volume-limits.js";
 
 test("isotropic 300x200x70: 2x2x2 steps until one chunk", () => {
   const plan = planPyramid({ size: [300, 200, 70], resolution: [8, 8, 8], chunk: [32, 32, 32], cube: [128, 128, 64] });
@@ -86,4 +87,35 @@ test("info: one chunk size, jpeg_quality, sharding per scale; raw may gzip its d
   assert.equal(raw.scales[2].sharding?.data_encoding, "gzip");
   const flat = buildInfo(planPyramid({ size: [300, 200, 70], resolution: [8, 8, 8], sharded: false }), { encoding: "raw" });
   assert.ok(flat.scales.every((s) => s.sharding === undefined));
+});
+
+test("at the bounds of volume-limits.ts every scale is finite, its key plain decimal and distinct", () => {
+  const extremes: Array<Parameters<typeof planPyramid>[0]> = [
+    // z waits 29 scales for x to catch up, then halves 25 times: the most scales the bounds allow with 64^3 chunks.
+    { size: [1, 1, MAX_EXTENT], resolution: [MIN_RESOLUTION_NM, MIN_RESOLUTION_NM, MAX_RESOLUTION_NM] },
+    { size: [MAX_EXTENT, 1, 1], resolution: [MIN_RESOLUTION_NM, MIN_RESOLUTION_NM, MAX_RESOLUTION_NM] },
+    { size: [MAX_EXTENT, 2 ** 11, 2 ** 11], resolution: [MAX_RESOLUTION_NM, MAX_RESOLUTION_NM, MAX_RESOLUTION_NM] },
+    // chunk 1: x and y halve 31 times.
+    { size: [MAX_EXTENT, 4, 1], resolution: [MAX_RESOLUTION_NM, MIN_RESOLUTION_NM, MAX_RESOLUTION_NM], chunk: [1, 1, 1], cube: [1, 1, 1] },
+  ];
+  for (const opts of extremes) {
+    const plan = planPyramid(opts);
+    const keys = plan.scales.map((s) => s.key);
+    assert.equal(new Set(keys).size, keys.length, keys.join(" "));
+    for (const s of plan.scales) {
+      assert.match(s.key, /^[0-9.]+_[0-9.]+_[0-9.]+$/);
+      assert.ok(s.resolution.every((r) => Number.isFinite(r) && r > 0 && r < 1e21));
+      assert.ok(s.size.every((n) => Number.isInteger(n) && n >= 1));
+    }
+    assert.ok(plan.scales.length <= 61, `${plan.scales.length} scales`);
+  }
+  assert.equal(planPyramid(extremes[0]).scales.length, 55);
+});
+
+test("sizes and resolutions outside volume-limits.ts are refused", () => {
+  assert.throws(() => planPyramid({ size: [MAX_EXTENT + 1, 1, 1], resolution: [8, 8, 8] }), /"size" .* is over 2147483647 voxels/);
+  assert.throws(() => planPyramid({ size: [2 ** 27, 2 ** 27, 2 ** 27], resolution: [8, 8, 8] }), /voxels is over 2\^53/);
+  assert.throws(() => planPyramid({ size: [10, 10, 10], resolution: [1e308, 8, 8] }), /"resolution" 1e\+308,8,8: each resolution must be a number from 0.001 to 1000000 nm/);
+  assert.equal(volumeSizeProblem([MAX_EXTENT, 1, 1]), undefined);
+  assert.equal(resolutionProblem([MIN_RESOLUTION_NM, 1, MAX_RESOLUTION_NM]), undefined);
 });
