@@ -39,7 +39,11 @@ export function startService(name: string, stages: readonly string[], env: Reado
     const { address, port } = server.address() as AddressInfo;
     log("INFO", `${name} listening on ${address}:${port}`, { address, port });
   });
-  process.on("SIGTERM", () => server.close(() => io.exit(0)));
+  // Cloud Run sends SIGTERM and waits 10 s: finish the requests in flight, drop idle keep-alive connections.
+  process.on("SIGTERM", () => {
+    server.close(() => io.exit(0));
+    server.closeIdleConnections();
+  });
 }
 
 /** One line: what is missing or wrong, or the condition of the machine (a port in use) with its address. A bug keeps its stack. */
