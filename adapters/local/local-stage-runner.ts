@@ -2,7 +2,8 @@
 // the RunStore once (keyed by task id) and reports progress. A stage whose tasks failed on an ordinary
 // condition of the machine (a full disk, a read-only folder: os-error.ts) stops the run with that one line
 // instead of a list of tasks: the tasks are not at fault, and every other one would fail the same way. A
-// failure to record (the state database on a full disk) stops the run with that error.
+// failure to record (the state database on a full disk) stops the run with that error. A task that the
+// worker refuses as not one of its run's tasks (core/pipeline/task-check.ts) is never recorded.
 import { PermanentError } from "../../core/errors.js";
 import type { RunStore, TaskMessage } from "../../core/ports.js";
 import type { FailedTask, ProgressSink, StageRunner } from "../../core/pipeline/stage-runner.js";
@@ -28,6 +29,10 @@ export class LocalStageRunner implements StageRunner {
     const queue = this.ensureQueue();
     await queue.publish(tasks);
     const failed = await queue.drain();
+    const refused = failed.filter((f) => f.refused);
+    if (refused.length > 0) {
+      throw new PermanentError(`${refused.length} ${stage} task(s) are not tasks of their run, nothing recorded for them: ${refused[0].error}`);
+    }
     const conditions = failed.filter((f) => f.condition !== undefined);
     if (conditions.length > 0) {
       const others = conditions.length > 1 ? `; ${conditions.length - 1} more ${stage} task(s) failed on the same kind of condition` : "";
@@ -58,6 +63,7 @@ export class LocalStageRunner implements StageRunner {
 
   private async record(result: Settled): Promise<void> {
     const { task } = result;
+    if (result.refused) return;
     await this.options.runs.recordTask({
       run: task.run,
       id: task.id,

@@ -18,6 +18,8 @@ export interface Settled {
   kind?: FailureKind;
   /** The errno name when the failure was an ordinary condition of the machine (os-error.ts): "ENOSPC". */
   condition?: string;
+  /** The message is not one of its run's tasks (ForeignTaskError): it must not be recorded. */
+  refused?: boolean;
 }
 
 /** The longest timer Node keeps: a longer setTimeout fires after 1 ms (TimeoutOverflowWarning). */
@@ -38,7 +40,7 @@ export interface WorkerQueueOptions {
 /** Sent by a worker for each task. */
 export type WorkerReply =
   | { id: string; ok: true; outcome: unknown }
-  | { id: string; ok: false; kind: FailureKind; error: string; condition?: string };
+  | { id: string; ok: false; kind: FailureKind; error: string; condition?: string; refused?: boolean };
 
 interface Pending {
   task: TaskMessage;
@@ -160,7 +162,7 @@ export class WorkerQueue implements TaskQueue {
     if (reply.ok) {
       await this.settle({ task: busy.pending.task, attempts: busy.pending.attempts, durationMs, ok: true, outcome: reply.outcome });
     } else {
-      await this.retryOrFail(busy.pending, durationMs, reply.kind, reply.error, reply.condition);
+      await this.retryOrFail(busy.pending, durationMs, reply.kind, reply.error, { condition: reply.condition, refused: reply.refused });
     }
     this.inFlight -= 1;
     this.pump();
@@ -181,13 +183,15 @@ export class WorkerQueue implements TaskQueue {
     }
   }
 
-  private async retryOrFail(pending: Pending, durationMs: number, kind: FailureKind, error: string, condition?: string): Promise<void> {
+  private async retryOrFail(pending: Pending, durationMs: number, kind: FailureKind, error: string, why: Pick<Settled, "condition" | "refused"> = {}): Promise<void> {
     if (kind === "retryable" && pending.attempts < this.maxAttempts) {
       pending.readyAt = Date.now() + this.backoffMs * 2 ** (pending.attempts - 1);
       this.waiting.push(pending);
       return;
     }
-    const result: Settled = { task: pending.task, attempts: pending.attempts, durationMs, ok: false, error, kind, ...(condition ? { condition } : {}) };
+    const result: Settled = { task: pending.task, attempts: pending.attempts, durationMs, ok: false, error, kind };
+    if (why.condition) result.condition = why.condition;
+    if (why.refused) result.refused = true;
     this.failed.push(result);
     await this.settle(result);
   }

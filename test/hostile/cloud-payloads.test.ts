@@ -6,7 +6,7 @@
 // 127.0.0.1 unless on Cloud Run or told otherwise, and say in one line what configuration is missing.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -18,6 +18,10 @@ import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { GcsStore } from "../../adapters/gcp/gcs-store.js";
 import { RunLocator } from "../../adapters/gcp/run-locations.js";
 import { TriggerLedger } from "../../adapters/gcp/trigger-ledger.js";
+import { LocalStageRunner } from "../../adapters/local/local-stage-runner.js";
+import { openLocalState } from "../../adapters/local/local-state.js";
+import { keys } from "../../core/pipeline/keys.js";
+import { silentProgress } from "../../core/pipeline/stage-runner.js";
 import { PermanentError, RetryableError } from "../../core/errors.js";
 import type { RunRecord, TaskMessage, TaskQueue } from "../../core/ports.js";
 import { onUpload } from "../../functions/ingest/handler.js";
@@ -25,7 +29,7 @@ import { createApp } from "../../services/shared/app.js";
 import { jsonLogger } from "../../services/shared/log.js";
 import { routerCache } from "../../services/shared/runtime.js";
 import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
-import { envelope, listen, makeStack, post, uploadFolder, waitFor, type Listening } from "../cloud/support/pipeline.js";
+import { envelope, listen, localRun, makeStack, post, uploadFolder, waitFor, type Listening } from "../cloud/support/pipeline.js";
 import { isStarted, startService } from "./support/service-process.js";
 
 class CapturingQueue implements TaskQueue {
@@ -316,4 +320,27 @@ test("deterministic failures are permanent, transient ones retryable (errors fro
     assert.ok(error instanceof Error, `${what}: an error was thrown`);
     assert.equal(cloudFailureKind(error), kind, what);
   }
+});
+
+test("locally too: a task the run did not plan is refused by the worker and never recorded", async (t) => {
+  const slices = path.join(work, "local-slices");
+  const out = path.join(work, "local-out");
+  await makeStack(slices, 3, 96, { skipAlign: true, cube: 64 });
+  await localRun(slices, out);
+  const id = (JSON.parse(readFileSync(path.join(out, keys.manifest), "utf8")) as { run: string }).run;
+  const state = await openLocalState(out, out);
+  const runner = new LocalStageRunner({ runs: state.runs, progress: silentProgress, workers: 1, workerData: { sourceDir: slices, outDir: out, sourceName: "local-slices" } });
+  t.after(async () => {
+    await runner.close();
+    await state.close();
+  });
+  const forged = [
+    { id: "render-1000000000", run: id, stage: "render", z: 1e9 },
+    { id: "render-7", run: id, stage: "render", z: 1 },
+    { id: "features-0", run: id, stage: "features", z: 0 },
+  ];
+  await assert.rejects(runner.runStage("render", forged), /3 render task\(s\) are not tasks of their run, nothing recorded for them/);
+  for (const task of forged) assert.equal(await state.runs.getTask(id, task.id), undefined, task.id);
+  assert.deepEqual(await state.runs.countTasks(id, "render"), { done: 3, failed: 0 });
+  assert.equal((await state.runs.getRun(id))?.status, "done");
 });
