@@ -11,6 +11,7 @@ import { fijiBatchCommand } from "./fiji-batch-command.js";
 import { statusCommand } from "./status-command.js";
 import { submitCommand } from "./submit-command.js";
 import { gcpConfigFromEnv } from "../adapters/gcp/clients.js";
+import { nameFailure } from "../adapters/local/os-error.js";
 
 async function main(argv: readonly string[]): Promise<number> {
   const cmd = parseCommand(argv);
@@ -31,7 +32,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case "sample": {
-      const written = await sampleCommand(cmd);
+      const written = await sampleCommand(cmd).catch((error: unknown) => {
+        throw nameFailure(error, cmd.dir);
+      });
       console.log(`wrote ${written.count} slices of ${cmd.width}x${cmd.height} to ${cmd.dir} (ground truth: ${written.truthFile})`);
       return 0;
     }

@@ -79,6 +79,16 @@ export function osCondition(error: unknown, depth = 0): OsCondition | undefined 
   return m ? { code: m[1], object: m[2], ...entry(m[1]) } : undefined;
 }
 
+/**
+ * `error`, with `file` as the object it concerns when it is one of these conditions and names none (Node's
+ * fs.promises.writeFile reports a failed write without the path, which only its open() carries).
+ */
+export function nameFailure(error: unknown, file: string): unknown {
+  const e = error as SystemErrorLike | null;
+  if (typeof e === "object" && e !== null && typeof e.path !== "string" && typeof e.address !== "string" && osCondition(error)) e.path = file;
+  return error;
+}
+
 /** "<object>: <cause> (<CODE>)", or `fallback` for the object when the error names none. */
 export function osConditionLine(condition: OsCondition, fallback?: string): string {
   const object = condition.object ?? fallback;

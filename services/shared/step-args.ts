@@ -49,8 +49,12 @@ export function parseStepArgs(step: StepName, body: unknown): StepArgs {
     case "finalize":
       if (args.keepTmp !== undefined && typeof args.keepTmp !== "boolean") throw new BadRequestError(`finalize: "keepTmp" must be true or false, got ${shown(args.keepTmp)}`);
       return { step, run, keepTmp: args.keepTmp === true };
-    case "fail":
-      return { step, run, ...(args.stage === undefined ? {} : { stage: text("stage", 64) }), ...(args.error === undefined ? {} : { error: text("error", 4000) }) };
+    case "fail": {
+      // The workflow's own message, built from whatever failed: kept, cut to a size a run record holds.
+      if (args.error !== undefined && typeof args.error !== "string") throw new BadRequestError(`fail: "error" must be a string, got ${shown(args.error)}`);
+      const error = typeof args.error === "string" ? args.error.slice(0, 4000) : undefined;
+      return { step, run, ...(args.stage === undefined ? {} : { stage: text("stage", 64) }), ...(error === undefined ? {} : { error }) };
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 // workflow sends answers 400 and a run that does not exist 404, and neither changes any run (step-args.ts).
 // A step that ran and failed for a permanent reason answers 422 and records the reason on its run (the
 // workflow then fails the run with it); a transient failure answers 503 (the workflow retries with backoff).
-import { errorMessage, PermanentError } from "../../core/errors.js";
+import { errorMessage } from "../../core/errors.js";
 import type { RunStore, TaskQueue } from "../../core/ports.js";
 import { failRun, failStage, fanOutStage, finalizeStep, planStep, stageStatus } from "../../core/pipeline/cloud-steps.js";
 import { cloudFailureKind } from "../../adapters/gcp/failure-kind.js";
@@ -61,7 +61,6 @@ export async function handleStep(name: StepName, body: unknown, deps: StepHandle
 
 async function runStep(args: StepArgs, deps: StepHandlerDeps): Promise<Record<string, unknown>> {
   if (args.step === "start") {
-    if (!args.source.startsWith("gs://")) throw new PermanentError(`start: "source" must be a gs://bucket/folder URL`);
     const opened = await startRunFrom(deps.locator, deps.runs, parseGsUrl(args.source, "source"), args.config);
     return { ...opened };
   }

@@ -122,6 +122,13 @@ test("ENOSPC while writing the state database: named as a full disk (not 'cannot
   assert.deepEqual(await checksums(out), await checksums(clean));
 });
 
+test("ENOSPC in sample: the folder is named even where Node's write error names no file", async () => {
+  const disk = path.join(work, "sample-disk");
+  await tmpfs(disk, "64k");
+  const dir = path.join(disk, "stack");
+  assertOneLine(await cli(["sample", dir, "--count", "3", "--size", "256"]), 1, [dir, "the disk is full (ENOSPC)"]);
+});
+
 test("EISDIR, EEXIST, ENOENT: the file or folder is named", async () => {
   const target = path.join(work, "sample-into");
   mkdirSync(path.join(target, "img00000.png"), { recursive: true });
