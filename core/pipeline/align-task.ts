@@ -15,6 +15,6 @@ export async function alignTask(task: AlignTask | BridgeTask, deps: TaskDeps, ca
     if (!bytes) throw new PermanentError(`${keys.features(z)} is missing: features of slice ${z} were not computed`);
     return decodeFeatures(bytes);
   };
-  const [prev, cur] = await Promise.all([load(task.z - (task.stage === "bridge" ? 2 : 1)), load(task.z)]);
+  const [prev, cur] = await Promise.all([load(task.stage === "bridge" ? task.from : task.z - 1), load(task.z)]);
   return alignPair(prev, cur, manifest.config.align);
 }

@@ -83,7 +83,7 @@ async function stageTasks(out: ObjectStore, runs: RunStore, manifest: RunManifes
     case "bridge": {
       if (manifest.config.skipAlign) return [];
       const failed = await failedPairs(runs, manifest.run);
-      return failed.filter((z) => z - 2 >= zs[0]).map((z) => task.bridge(manifest.run, z));
+      return failed.filter((z) => z - 2 >= zs[0]).map((z) => task.bridge(manifest.run, z - 2, z));
     }
     case "render":
       return zs.map((z) => task.render(manifest.run, z));

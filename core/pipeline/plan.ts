@@ -9,6 +9,7 @@ import type { StepDeps } from "./deps.js";
 import { keys } from "./keys.js";
 import { writeJson, type RunManifest } from "./manifest.js";
 import { volumeTargets, type RunPlan } from "./run-plan.js";
+import { task } from "./tasks.js";
 
 export async function planRun(deps: StepDeps, manifest: RunManifest): Promise<RunPlan> {
   const firstZ = manifest.slices[0].z;
@@ -27,11 +28,11 @@ export async function planRun(deps: StepDeps, manifest: RunManifest): Promise<Ru
     const recorded = new Map([...(await done("align")), ...(await done("bridge"))]);
     const pairs = manifest.slices.map((s, i) => {
       if (i === 0) return undefined;
-      const pair = recorded.get(`align-${s.z}`);
+      const pair = recorded.get(task.align(manifest.run, s.z).id);
       if (!pair) throw new PermanentError(`run ${manifest.run}: pair (${s.z - 1}, ${s.z}) has no recorded alignment`);
       return pair;
     });
-    const skips = manifest.slices.map((s) => recorded.get(`bridge-${s.z}`));
+    const skips = manifest.slices.map((s) => recorded.get(task.bridge(manifest.run, s.z - 2, s.z).id));
     const planned = planTransforms(pairs, manifest.width, manifest.height, skips);
     transforms = {
       globals: planned.globals,

@@ -76,7 +76,7 @@ export async function runIngest(deps: StepDeps, options: IngestOptions): Promise
     await stage("features", "aligning", zs.map((z) => task.features(run.run, z)));
     await stage("align", "aligning", zs.slice(1).map((z) => task.align(run.run, z)));
     const failed = await failedPairs(deps.runs, run.run);
-    await stage("bridge", "aligning", failed.filter((z) => z - 2 >= zs[0]).map((z) => task.bridge(run.run, z)));
+    await stage("bridge", "aligning", failed.filter((z) => z - 2 >= zs[0]).map((z) => task.bridge(run.run, z - 2, z)));
   }
   await deps.runs.updateRun(run.run, { status: "planning" });
   const plan = await planRun(deps, manifest);

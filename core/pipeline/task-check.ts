@@ -1,11 +1,11 @@
 // Is a delivered message one of the tasks the run's plan fans out? Checked before a task runs or is recorded
 // (services/shared/task-handler.ts, and every worker through createTaskRouter): the message must be exactly
-// the task its id names (tasks.ts), and that task must be one the stage publishes for this run, by the same
-// rules as the fan-out in sequence.ts and cloud-steps.ts: features one per slice, align from the second
-// slice, bridge from the third, none of those when the run skips alignment; render (once planned) one per
-// slice; pyramid one per cube of the plan's cube grid. Given the run store (the services), a bridge task
-// must also bridge a pair recorded as failed, as sequence.ts's failedPairs asks; the local run publishes
-// bridge tasks only from that list, and its workers have no store.
+// the task its id names (tasks.ts), and that task must be one the stage publishes for this run, by the rules
+// of the fan-out (sequence.ts, cloud-steps.ts): features one per slice, align from the second slice, none of
+// those when the run skips alignment; render (once planned) one per slice; pyramid one per cube of the
+// plan's cube grid; a bridge pair (from, z) joins two slices of the run at least 2 apart and, given the run
+// store (the services), spans an adjacent pair recorded as failed, the only reason a bridge is asked for.
+// The local run publishes bridge tasks only from that list, and its workers have no store.
 import type { PairResult } from "../align/index.js";
 import { PermanentError } from "../errors.js";
 import type { ObjectStore, RunStore, TaskMessage } from "../ports.js";
@@ -13,7 +13,7 @@ import type { MetadataCache } from "./cache.js";
 import { keys } from "./keys.js";
 import type { RunManifest } from "./manifest.js";
 import type { RunPlan } from "./run-plan.js";
-import { canonicalTask, ForeignTaskError, task as taskOf, type PipelineTask } from "./tasks.js";
+import { canonicalTask, ForeignTaskError, task as taskOf, type BridgeTask, type PipelineTask } from "./tasks.js";
 
 export interface CheckDeps {
   out: ObjectStore;
@@ -30,18 +30,21 @@ export async function checkRunTask(message: TaskMessage, deps: CheckDeps, cache:
   const inRun = (z: number) => z >= first && z <= last;
   switch (task.stage) {
     case "features":
-    case "align":
-    case "bridge": {
+    case "align": {
       if (manifest.config.skipAlign) throw new ForeignTaskError(`task ${task.id}: run ${task.run} skips alignment; it has no ${task.stage} tasks`);
-      const partner = task.stage === "features" ? 0 : task.stage === "align" ? 1 : 2;
-      if (!inRun(task.z) || !inRun(task.z - partner)) {
+      const partner = task.stage === "features" ? task.z : task.z - 1;
+      if (!inRun(task.z) || !inRun(partner)) {
         throw new ForeignTaskError(`task ${task.id}: run ${task.run} has no ${task.stage} task for slice ${task.z} (its slices are ${first}..${last})`);
       }
-      if (task.stage === "bridge" && deps.runs) {
-        const pair = await deps.runs.getTask(task.run, taskOf.align(task.run, task.z).id);
-        if (pair?.status !== "done" || (pair.outcome as PairResult | null)?.ok !== false) {
-          throw new ForeignTaskError(`task ${task.id}: pair (${task.z - 1}, ${task.z}) of run ${task.run} is not recorded as failed; it needs no bridge`);
-        }
+      return task;
+    }
+    case "bridge": {
+      if (manifest.config.skipAlign) throw new ForeignTaskError(`task ${task.id}: run ${task.run} skips alignment; it has no bridge tasks`);
+      if (!inRun(task.from) || !inRun(task.z) || task.z - task.from < 2) {
+        throw new ForeignTaskError(`task ${task.id}: (${task.from}, ${task.z}) is not a bridge pair of run ${task.run} (its slices are ${first}..${last}; a bridge spans at least one slice)`);
+      }
+      if (deps.runs && !(await spansFailedPair(deps.runs, task))) {
+        throw new ForeignTaskError(`task ${task.id}: no adjacent pair between slices ${task.from} and ${task.z} of run ${task.run} is recorded as failed; it needs no bridge`);
       }
       return task;
     }
@@ -58,6 +61,15 @@ export async function checkRunTask(message: TaskMessage, deps: CheckDeps, cache:
       return task;
     }
   }
+}
+
+/** A bridge pair (from, z) is asked for only around an adjacent pair (k - 1, k), from < k <= z, that failed. */
+async function spansFailedPair(runs: Pick<RunStore, "getTask">, task: BridgeTask): Promise<boolean> {
+  for (let k = task.from + 1; k <= task.z; k++) {
+    const pair = await runs.getTask(task.run, taskOf.align(task.run, k).id);
+    if (pair?.status === "done" && (pair.outcome as PairResult | null)?.ok !== true) return true;
+  }
+  return false;
 }
 
 /** A missing manifest or plan means the message cannot be a task of this run (yet): refused, not failed. */

@@ -1,6 +1,6 @@
 // Task messages: plain JSON, ids deterministic within a run, so a redelivery is recognised by id. The id
-// format is defined here once: `<stage>-<z>` for the slice stages, `pyramid-<x>_<y>_<z>` for a cube, every
-// number in canonical decimal (no sign, no leading zero). `parseTaskId` is the one way back from an id to
+// format is defined here once: `<stage>-<z>` for the slice stages, `bridge-<from>-<z>` for a bridge pair,
+// `pyramid-<x>_<y>_<z>` for a cube, every number in canonical decimal (no sign, no leading zero). `parseTaskId` is the one way back from an id to
 // what it names; `canonicalTask` checks that a message is exactly the task its id names.
 import { PermanentError } from "../errors.js";
 import type { TaskMessage } from "../ports.js";
@@ -9,7 +9,7 @@ export const STAGES = ["features", "align", "bridge", "render", "pyramid"] as co
 export type FanOutStage = (typeof STAGES)[number];
 
 /** The stages whose tasks are one per slice number z. */
-export const SLICE_STAGES = ["features", "align", "bridge", "render"] as const;
+export const SLICE_STAGES = ["features", "align", "render"] as const;
 export type SliceStage = (typeof SLICE_STAGES)[number];
 
 export interface FeaturesTask extends TaskMessage {
@@ -23,9 +23,10 @@ export interface AlignTask extends TaskMessage {
   z: number;
 }
 
-/** Aligns slice z to slice z - 2, asked for only when pair (z - 1, z) failed: it bridges a bad slice z - 1. */
+/** Aligns slice z to slice `from` (< z - 1), asked for only around a pair that failed. */
 export interface BridgeTask extends TaskMessage {
   stage: "bridge";
+  from: number;
   z: number;
 }
 
@@ -42,7 +43,10 @@ export interface PyramidTask extends TaskMessage {
 export type PipelineTask = FeaturesTask | AlignTask | BridgeTask | RenderTask | PyramidTask;
 
 /** What a task id names. */
-export type TaskKey = { stage: SliceStage; z: number } | { stage: "pyramid"; cube: [number, number, number] };
+export type TaskKey =
+  | { stage: SliceStage; z: number }
+  | { stage: "bridge"; from: number; z: number }
+  | { stage: "pyramid"; cube: [number, number, number] };
 
 /**
  * A message that is not a task of the run it names: an id that does not parse or does not match its payload,
@@ -52,11 +56,14 @@ export type TaskKey = { stage: SliceStage; z: number } | { stage: "pyramid"; cub
 export class ForeignTaskError extends PermanentError {}
 
 export function taskId(key: TaskKey): string {
-  return key.stage === "pyramid" ? `pyramid-${key.cube.join("_")}` : `${key.stage}-${key.z}`;
+  if (key.stage === "pyramid") return `pyramid-${key.cube.join("_")}`;
+  if (key.stage === "bridge") return `bridge-${key.from}-${key.z}`;
+  return `${key.stage}-${key.z}`;
 }
 
 const NUMBER = "(0|[1-9][0-9]{0,15})";
 const SLICE_ID = new RegExp(`^(${SLICE_STAGES.join("|")})-${NUMBER}$`);
+const BRIDGE_ID = new RegExp(`^bridge-${NUMBER}-${NUMBER}$`);
 const CUBE_ID = new RegExp(`^pyramid-${NUMBER}_${NUMBER}_${NUMBER}$`);
 
 /** The key an id names, or undefined when it is not a pipeline task id. `taskId(parseTaskId(id)) === id`. */
@@ -65,6 +72,11 @@ export function parseTaskId(id: string): TaskKey | undefined {
   if (slice) {
     const z = Number(slice[2]);
     return Number.isSafeInteger(z) ? { stage: slice[1] as SliceStage, z } : undefined;
+  }
+  const bridge = BRIDGE_ID.exec(id);
+  if (bridge) {
+    const [from, z] = [Number(bridge[1]), Number(bridge[2])];
+    return Number.isSafeInteger(from) && Number.isSafeInteger(z) ? { stage: "bridge", from, z } : undefined;
   }
   const cube = CUBE_ID.exec(id);
   if (cube) {
@@ -76,13 +88,20 @@ export function parseTaskId(id: string): TaskKey | undefined {
 
 export function taskFor(run: string, key: TaskKey): PipelineTask {
   const id = taskId(key);
-  return key.stage === "pyramid" ? { id, run, stage: "pyramid", cube: [...key.cube] } : ({ id, run, stage: key.stage, z: key.z } as PipelineTask);
+  switch (key.stage) {
+    case "pyramid":
+      return { id, run, stage: "pyramid", cube: [...key.cube] };
+    case "bridge":
+      return { id, run, stage: "bridge", from: key.from, z: key.z };
+    default:
+      return { id, run, stage: key.stage, z: key.z } as PipelineTask;
+  }
 }
 
 export const task = {
   features: (run: string, z: number): FeaturesTask => taskFor(run, { stage: "features", z }) as FeaturesTask,
   align: (run: string, z: number): AlignTask => taskFor(run, { stage: "align", z }) as AlignTask,
-  bridge: (run: string, z: number): BridgeTask => taskFor(run, { stage: "bridge", z }) as BridgeTask,
+  bridge: (run: string, from: number, z: number): BridgeTask => taskFor(run, { stage: "bridge", from, z }) as BridgeTask,
   render: (run: string, z: number): RenderTask => taskFor(run, { stage: "render", z }) as RenderTask,
   pyramid: (run: string, cube: [number, number, number]): PyramidTask => taskFor(run, { stage: "pyramid", cube }) as PyramidTask,
 };
@@ -100,7 +119,7 @@ export function sliceOfTaskId(id: string, stage: SliceStage): number | undefined
  */
 export function canonicalTask(message: TaskMessage): PipelineTask {
   const key = parseTaskId(message.id);
-  if (!key) throw new ForeignTaskError(`task "${message.id}": not a task id (${STAGES.join(", ")} followed by its slice or cube)`);
+  if (!key) throw new ForeignTaskError(`task "${message.id}": not a task id (${STAGES.join(", ")} followed by its slice, pair or cube)`);
   const expected = taskFor(message.run, key);
   if (message.stage !== expected.stage) throw new ForeignTaskError(`task ${message.id}: "stage" is ${JSON.stringify(message.stage)}, the id says "${expected.stage}"`);
   const fields = Object.keys(message);

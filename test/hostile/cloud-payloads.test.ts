@@ -41,6 +41,7 @@ class CapturingQueue implements TaskQueue {
 
 const STAGES = ["features", "align", "bridge", "render", "pyramid"];
 const NO_RUN = "run-000000000000";
+const SLICES = 6;
 
 let emu: Emulators;
 let work: string;
@@ -55,7 +56,8 @@ before(async () => {
   emu = await startEmulators(["pubsub", "firestore", "gcs"]);
   work = mkdtempSync(path.join(tmpdir(), "empay-"));
   const slices = path.join(work, "slices");
-  await makeStack(slices, 4, 128, { cube: 64 });
+  // 6 slices of 192 px align pair by pair: no bad slice, so no alignment policy refuses the plan.
+  await makeStack(slices, SLICES, 192, { cube: 64 });
   const storage = storageClient(emu.config);
   const [src] = await storage.createBucket("pay-src");
   await storage.createBucket("pay-out");
@@ -140,17 +142,19 @@ test("real tasks still run; forged ones after the plan are refused (a bridge ove
   await deliver("features");
   await deliver("align");
   const pairs = await runs.listTasks(run, "align");
-  assert.equal(pairs.length, 3);
-  const good = pairs.find((p) => (p.outcome as { ok?: boolean }).ok === true);
-  assert.ok(good, "the sample stack has an aligned pair");
+  assert.equal(pairs.length, SLICES - 1);
+  const ok = new Set(pairs.filter((p) => (p.outcome as { ok?: boolean }).ok === true).map((p) => p.id));
+  assert.equal(ok.size, SLICES - 1, "every pair aligned");
+  const z = 3;
   const planned = await post(`${svc.url}/steps/plan`, { run });
   assert.equal(planned.status, 200, JSON.stringify(planned.body));
-  const z = Number(good.id.split("-")[1]);
   await refuseAll([
-    ["a bridge over a pair that aligned", { id: `bridge-${z}`, run, stage: "bridge", z }, 422],
+    ["a bridge over a pair that aligned", { id: `bridge-${z - 2}-${z}`, run, stage: "bridge", from: z - 2, z }, 422],
+    ["a bridge id in the old form", { id: `bridge-${z}`, run, stage: "bridge", z }, 422],
+    ["a bridge that spans no slice", { id: `bridge-${z - 1}-${z}`, run, stage: "bridge", from: z - 1, z }, 422],
     ["a cube outside the grid", { id: "pyramid-9_0_0", run, stage: "pyramid", cube: [9, 0, 0] }, 422],
     ["a cube given as text", { id: "pyramid-0_0_0", run, stage: "pyramid", cube: "0,0,0" }, 422],
-    ["a render task past the last slice", { id: "render-4", run, stage: "render", z: 4 }, 422],
+    ["a render task past the last slice", { id: `render-${SLICES}`, run, stage: "render", z: SLICES }, 422],
   ]);
   const real = await post(svc.url, envelope({ id: "render-1", run, stage: "render", z: 1 }));
   assert.equal(real.body.status, "done", JSON.stringify(real.body));
