@@ -23,7 +23,7 @@ export interface AlignTask extends TaskMessage {
   z: number;
 }
 
-/** Aligns slice z to slice `from` (< z - 1), asked for only around a pair that failed. */
+/** Aligns slice z to slice `from` (< z - 1), asked for only around a failed pair (core/align/bridge-pairs.ts). */
 export interface BridgeTask extends TaskMessage {
   stage: "bridge";
   from: number;
