@@ -106,12 +106,6 @@ export const task = {
   pyramid: (run: string, cube: [number, number, number]): PyramidTask => taskFor(run, { stage: "pyramid", cube }) as PyramidTask,
 };
 
-/** The slice number of a slice-stage task id of `stage`, or undefined (another stage, or not a task id). */
-export function sliceOfTaskId(id: string, stage: SliceStage): number | undefined {
-  const key = parseTaskId(id);
-  return key && key.stage === stage ? key.z : undefined;
-}
-
 /**
  * The message as the task its id names, or a ForeignTaskError naming what differs: the id must parse, and
  * the message must hold exactly the fields `taskFor` writes, with the same values (`{"id": "features-1",
