@@ -1,6 +1,8 @@
 #!/usr/bin/env node
-// The `emingest` command: parse, dispatch, map errors to exit codes (0 ok, 1 failed run or bad input, 2 usage).
-import { parseCommand, UsageError, USAGE } from "./options.js";
+// The `emingest` command: parse, dispatch, map errors to one line and an exit code (0 ok, 1 failed run, bad
+// input or a condition of the machine, 2 usage): failure.ts.
+import { failureReport, takeDebugFlag } from "./failure.js";
+import { parseCommand, USAGE } from "./options.js";
 import { Progress } from "./progress.js";
 import { runCommand } from "./run-command.js";
 import { sampleCommand } from "./sample-command.js";
@@ -9,6 +11,7 @@ import { fijiBatchCommand } from "./fiji-batch-command.js";
 import { statusCommand } from "./status-command.js";
 import { submitCommand } from "./submit-command.js";
 import { gcpConfigFromEnv } from "../adapters/gcp/clients.js";
+import { nameFailure } from "../adapters/local/os-error.js";
 
 async function main(argv: readonly string[]): Promise<number> {
   const cmd = parseCommand(argv);
@@ -29,7 +32,9 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case "sample": {
-      const written = await sampleCommand(cmd);
+      const written = await sampleCommand(cmd).catch((error: unknown) => {
+        throw nameFailure(error, cmd.dir);
+      });
       console.log(`wrote ${written.count} slices of ${cmd.width}x${cmd.height} to ${cmd.dir} (ground truth: ${written.truthFile})`);
       return 0;
     }
@@ -49,18 +54,13 @@ async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      console.error(`emingest: ${error.message}\n\n${USAGE}`);
-      process.exit(2);
-    }
-    const message = error instanceof Error ? error.message : String(error);
-    console.error(`emingest: ${message}`);
-    if (!(error instanceof Error && (error.name === "PermanentError" || error.name === "RunFailedError"))) {
-      console.error(error instanceof Error ? error.stack : "");
-    }
-    process.exit(1);
-  },
-);
+const { debug, args } = takeDebugFlag(process.argv.slice(2));
+const fail = (error: unknown): never => {
+  const report = failureReport(error, debug);
+  for (const line of report.lines) console.error(line);
+  process.exit(report.exitCode);
+};
+// A failure outside main's promise chain (a callback, a stream) is reported the same way.
+process.on("uncaughtException", fail);
+process.on("unhandledRejection", fail);
+main(args).then((code) => process.exit(code), fail);

@@ -13,7 +13,7 @@ usage:
   emingest run <slices-dir> --out <dir> [options]   ingest a folder of slices on this machine
   emingest sample <dir> [--count N] [--size W[xH]] [--seed S]
                                                  generate a synthetic EM-like stack + ground truth
-  emingest serve <out-dir> [--port P]              serve a volume over HTTP for neuroglancer
+  emingest serve <out-dir> [--port P] [--host H]   serve a volume over HTTP for neuroglancer
 ${SUBMIT_USAGE}
 ${STATUS_USAGE}
 ${FIJI_BATCH_USAGE}
@@ -32,11 +32,14 @@ run options (clio_ingest names in brackets):
   --window16 LO,HI        16-bit input: percentiles mapped to 0 and 255 (default 0.5,99.5)
   --window16-scope S      stack (one window for all slices, default) or slice (each slice its own)
   --config FILE           an ingest.json to start from (default: <slices-dir>/ingest.json if present)
-  --workers N             worker threads (default: one per core)
-  --task-timeout S        a task running longer is stopped and retried (default 1800 s)
+  --workers N             worker threads, 1 to 256 (default: one per core)
+  --task-timeout S        a task running longer is stopped and retried (default 1800 s; at most 7 days;
+                          0 = no limit)
   --keep-tmp              keep tmp/ (features, rendered tiles) after the run
   --json                  print the run summary as JSON at the end
-Running the same command again resumes: finished work is not redone.`;
+Running the same command again resumes: finished work is not redone.
+
+every command: --debug   print the stack trace of a failure (a failure is otherwise one line)`;
 
 export interface RunCommand {
   command: "run";
@@ -142,8 +145,8 @@ function parseRun(args: readonly string[]): RunCommand {
     out: values.out,
     configFile: values.config,
     overrides,
-    workers: values.workers === undefined ? undefined : int("--workers", values.workers),
-    taskTimeoutS: values["task-timeout"] === undefined ? 1800 : num("--task-timeout", values["task-timeout"]),
+    workers: values.workers === undefined ? undefined : intIn("--workers", values.workers, 1, MAX_WORKERS),
+    taskTimeoutS: values["task-timeout"] === undefined ? 1800 : taskTimeout(values["task-timeout"]),
     keepTmp: values["keep-tmp"] ?? false,
     json: values.json ?? false,
   };
@@ -160,10 +163,10 @@ function parseSample(args: readonly string[]): SampleCommand {
   return {
     command: "sample",
     dir: positionals[0],
-    count: values.count === undefined ? 16 : int("--count", values.count),
+    count: values.count === undefined ? 16 : intIn("--count", values.count, 1, MAX_SAMPLE_COUNT),
     width,
     height,
-    seed: values.seed === undefined ? 1 : int("--seed", values.seed),
+    seed: values.seed === undefined ? 1 : intIn("--seed", values.seed, 0, 2 ** 31 - 1),
   };
 }
 
@@ -173,7 +176,7 @@ function parseServe(args: readonly string[]): ServeCommand {
   return {
     command: "serve",
     dir: positionals[0],
-    port: values.port === undefined ? 8080 : int("--port", values.port),
+    port: values.port === undefined ? 8080 : intIn("--port", values.port, 0, 65535),
     host: values.host ?? "127.0.0.1",
   };
 }
@@ -196,7 +199,28 @@ function num(flag: string, text: string): number {
 
 function int(flag: string, text: string): number {
   const v = num(flag, text);
-  if (!Number.isInteger(v)) throw new UsageError(`${flag} must be a whole number, got "${text}"`);
+  if (!Number.isSafeInteger(v)) throw new UsageError(`${flag} must be a whole number, got "${text}"`);
+  return v;
+}
+
+/** Bounds of the options that are not config fields (the config parser bounds those, core/config.ts). */
+const MAX_WORKERS = 256;
+const MAX_SAMPLE_COUNT = 100_000;
+const MAX_SAMPLE_SIDE = 16_384;
+/** A week; the worker pool's timer holds at most 2^31 - 1 ms (24.8 days) and fires at once beyond. */
+const MAX_TASK_TIMEOUT_S = 7 * 24 * 3600;
+
+function intIn(flag: string, text: string, min: number, max: number): number {
+  const v = int(flag, text);
+  if (v < min || v > max) throw new UsageError(`${flag} must be between ${min} and ${max}, got "${text}"`);
+  return v;
+}
+
+function taskTimeout(text: string): number {
+  const v = num("--task-timeout", text);
+  if (v !== 0 && (v < 1 || v > MAX_TASK_TIMEOUT_S)) {
+    throw new UsageError(`--task-timeout must be 0 (no limit) or 1 to ${MAX_TASK_TIMEOUT_S} seconds (7 days), got "${text}"`);
+  }
   return v;
 }
 
@@ -211,6 +235,8 @@ function size(text: string): [number, number] {
   if (parts.length > 2) throw new UsageError(`--size is W or WxH, got "${text}"`);
   const w = int("--size", parts[0]);
   const h = parts.length === 2 ? int("--size", parts[1]) : w;
-  if (w < 16 || h < 16) throw new UsageError(`--size must be at least 16x16, got "${text}"`);
+  if (w < 16 || h < 16 || w > MAX_SAMPLE_SIDE || h > MAX_SAMPLE_SIDE) {
+    throw new UsageError(`--size must be between 16x16 and ${MAX_SAMPLE_SIDE}x${MAX_SAMPLE_SIDE}, got "${text}"`);
+  }
   return [w, h];
 }

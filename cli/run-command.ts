@@ -2,6 +2,7 @@
 import { existsSync, promises as fs, realpathSync } from "node:fs";
 import path from "node:path";
 import { FileStore } from "../adapters/local/file-store.js";
+import { namingFailures } from "../adapters/local/named-failures.js";
 import { LocalStageRunner } from "../adapters/local/local-stage-runner.js";
 import type { PipelineWorkerData } from "../adapters/local/pipeline-worker.js";
 import { openLocalState } from "../adapters/local/local-state.js";
@@ -30,7 +31,7 @@ export async function runCommand(cmd: RunCommand, progress: ProgressSink): Promi
     const outStore = new FileStore(out);
     await outStore.removeAbandonedWrites();
     return await runIngest(
-      { source: new FileStore(slices), out: outStore, sourceName, runs },
+      { source: namingFailures(new FileStore(slices), slices), out: namingFailures(outStore, out), sourceName, runs },
       { config, runner, progress, keepTmp: cmd.keepTmp },
     );
   } finally {

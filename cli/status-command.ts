@@ -37,7 +37,7 @@ export function parseStatus(args: readonly string[]): StatusCommand {
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError("status takes one run id");
   const interval = values.interval === undefined ? 5 : Number(values.interval);
-  if (!Number.isFinite(interval) || interval <= 0) throw new UsageError(`--interval must be a positive number of seconds, got "${values.interval}"`);
+  if (!Number.isFinite(interval) || interval <= 0 || interval > 3600) throw new UsageError(`--interval must be a positive number of seconds, at most 3600, got "${values.interval}"`);
   return { command: "status", run: positionals[0], watch: values.watch ?? false, interval, collection: values.collection ?? "runs", json: values.json ?? false };
 }
 

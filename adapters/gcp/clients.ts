@@ -3,6 +3,7 @@
 import { Firestore } from "@google-cloud/firestore";
 import { PubSub } from "@google-cloud/pubsub";
 import { IdempotencyStrategy, Storage } from "@google-cloud/storage";
+import { PermanentError } from "../../core/errors.js";
 
 export interface GcpConfig {
   projectId: string;
@@ -14,10 +15,21 @@ export interface GcpConfig {
   pubsubEmulatorHost?: string;
 }
 
+/** Environment variables a deployable needs and did not get: one line that names them all. */
+export class MissingSettingsError extends PermanentError {
+  constructor(
+    readonly names: readonly string[],
+    hint = "",
+  ) {
+    const list = names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+    super(`${list} ${names.length === 1 ? "is" : "are"} not set${hint}`);
+  }
+}
+
 /** Reads the standard emulator variables; call it only from a wiring file or a test. */
 export function gcpConfigFromEnv(env: Readonly<Record<string, string | undefined>>): GcpConfig {
-  const projectId = env.GOOGLE_CLOUD_PROJECT ?? env.GCLOUD_PROJECT ?? env.EMULATOR_PROJECT;
-  if (!projectId) throw new Error("GOOGLE_CLOUD_PROJECT is not set");
+  const projectId = env.GOOGLE_CLOUD_PROJECT || env.GCLOUD_PROJECT || env.EMULATOR_PROJECT;
+  if (!projectId) throw new MissingSettingsError(["GOOGLE_CLOUD_PROJECT"], " (the Google Cloud project to use; EMULATOR_PROJECT with the emulators)");
   return {
     projectId,
     // Not STORAGE_EMULATOR_HOST: when that is set, @google-cloud/storage 7 uses it verbatim as the JSON API

@@ -1,6 +1,10 @@
 // StageRunner for one machine: a WorkerQueue runs the tasks, the main thread records each completion in
-// the RunStore once (keyed by task id) and reports progress.
-import { errorMessage } from "../../core/errors.js";
+// the RunStore once (keyed by task id) and reports progress. A stage whose tasks failed on an ordinary
+// condition of the machine (a full disk, a read-only folder: os-error.ts) stops the run with that one line
+// instead of a list of tasks: the tasks are not at fault, and every other one would fail the same way. A
+// failure to record (the state database on a full disk) stops the run with that error. A task that the
+// worker refuses as not one of its run's tasks (core/pipeline/task-check.ts) is never recorded.
+import { PermanentError } from "../../core/errors.js";
 import type { RunStore, TaskMessage } from "../../core/ports.js";
 import type { FailedTask, ProgressSink, StageRunner } from "../../core/pipeline/stage-runner.js";
 import { WorkerQueue, type Settled } from "./worker-queue.js";
@@ -25,6 +29,15 @@ export class LocalStageRunner implements StageRunner {
     const queue = this.ensureQueue();
     await queue.publish(tasks);
     const failed = await queue.drain();
+    const refused = failed.filter((f) => f.refused);
+    if (refused.length > 0) {
+      throw new PermanentError(`${refused.length} ${stage} task(s) are not tasks of their run, nothing recorded for them: ${refused[0].error}`);
+    }
+    const conditions = failed.filter((f) => f.condition !== undefined);
+    if (conditions.length > 0) {
+      const others = conditions.length > 1 ? `; ${conditions.length - 1} more ${stage} task(s) failed on the same kind of condition` : "";
+      throw new PermanentError(`${conditions[0].error} (task ${conditions[0].task.id}${others})`);
+    }
     return failed.map((f) => ({ id: f.task.id, stage: f.task.stage, error: f.error ?? "unknown error", attempts: f.attempts }));
   }
 
@@ -50,21 +63,17 @@ export class LocalStageRunner implements StageRunner {
 
   private async record(result: Settled): Promise<void> {
     const { task } = result;
-    try {
-      await this.options.runs.recordTask({
-        run: task.run,
-        id: task.id,
-        stage: task.stage,
-        status: result.ok ? "done" : "failed",
-        attempts: result.attempts,
-        durationMs: result.durationMs,
-        outcome: result.ok ? result.outcome : undefined,
-        error: result.ok ? undefined : result.error,
-      });
-    } catch (error) {
-      this.options.progress.message(`could not record ${task.id}: ${errorMessage(error)}`);
-      throw error;
-    }
+    if (result.refused) return;
+    await this.options.runs.recordTask({
+      run: task.run,
+      id: task.id,
+      stage: task.stage,
+      status: result.ok ? "done" : "failed",
+      attempts: result.attempts,
+      durationMs: result.durationMs,
+      outcome: result.ok ? result.outcome : undefined,
+      error: result.ok ? undefined : result.error,
+    });
     this.options.progress.taskSettled(task.stage, result.ok);
   }
 }

@@ -2,6 +2,7 @@
 import { createTaskRouter } from "../../core/pipeline/handlers.js";
 import type { TaskMessage } from "../../core/ports.js";
 import { FileStore } from "./file-store.js";
+import { namingFailures } from "./named-failures.js";
 
 export interface PipelineWorkerData {
   sourceDir: string;
@@ -11,6 +12,6 @@ export interface PipelineWorkerData {
 
 export function createTaskHandler(data: unknown): (task: TaskMessage) => Promise<unknown> {
   const { sourceDir, outDir, sourceName } = data as PipelineWorkerData;
-  const deps = { source: new FileStore(sourceDir), out: new FileStore(outDir), sourceName };
+  const deps = { source: namingFailures(new FileStore(sourceDir), sourceDir), out: namingFailures(new FileStore(outDir), outDir), sourceName };
   return createTaskRouter(deps);
 }

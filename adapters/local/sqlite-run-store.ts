@@ -1,12 +1,11 @@
 // RunStore in one SQLite file (node-sqlite3-wasm: WebAssembly SQLite with real file I/O, installs from npm
 // alone). Each call is one statement or one transaction, so a killed process leaves a consistent database
-// and a rerun resumes from what is recorded as done.
-import sqlite from "node-sqlite3-wasm";
-
-const { Database } = sqlite;
+// and a rerun resumes from what is recorded as done. A file that cannot be written (a full disk) fails
+// with one line naming it (sqlite-file.ts).
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { mergeRunPatch, type RunPatch, type RunRecord, type RunStore, type TaskRecord } from "../../core/ports.js";
+import { SqliteFile } from "./sqlite-file.js";
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS runs (run TEXT PRIMARY KEY, record TEXT NOT NULL);
@@ -19,11 +18,11 @@ CREATE INDEX IF NOT EXISTS tasks_by_stage ON tasks (run, stage, status);
 `;
 
 export class SqliteRunStore implements RunStore {
-  private readonly db: InstanceType<typeof Database>;
+  private readonly db: SqliteFile;
 
   constructor(file: string) {
     mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
+    this.db = new SqliteFile(file);
     this.db.exec(SCHEMA);
   }
 
@@ -92,15 +91,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   private transaction<T>(body: () => T): T {
-    this.db.exec("BEGIN IMMEDIATE");
-    try {
-      const result = body();
-      this.db.exec("COMMIT");
-      return result;
-    } catch (error) {
-      this.db.exec("ROLLBACK");
-      throw error;
-    }
+    return this.db.transaction(body);
   }
 }
 

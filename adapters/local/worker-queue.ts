@@ -1,7 +1,8 @@
 // TaskQueue on a worker_threads pool (default: one worker per core). Delivery is at-least-once like
 // Pub/Sub: a retryable failure, or a worker that dies, puts the task back with exponential backoff;
 // a permanent failure, or too many attempts, puts it on the failed list. The handler runs in the workers;
-// results come back to the main thread through `onSettled`, which records them.
+// results come back to the main thread through `onSettled`, which records them. When recording fails (the
+// state database on a full disk), nothing more is started and `drain` rejects with that error.
 import { Worker } from "node:worker_threads";
 import { availableParallelism } from "node:os";
 import type { TaskMessage, TaskQueue } from "../../core/ports.js";
@@ -15,7 +16,14 @@ export interface Settled {
   outcome?: unknown;
   error?: string;
   kind?: FailureKind;
+  /** The errno name when the failure was an ordinary condition of the machine (os-error.ts): "ENOSPC". */
+  condition?: string;
+  /** The message is not one of its run's tasks (ForeignTaskError): it must not be recorded. */
+  refused?: boolean;
 }
+
+/** The longest timer Node keeps: a longer setTimeout fires after 1 ms (TimeoutOverflowWarning). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface WorkerQueueOptions {
   /** Module (file URL or path) exporting `createTaskHandler(workerData)`; loaded in every worker. */
@@ -32,7 +40,7 @@ export interface WorkerQueueOptions {
 /** Sent by a worker for each task. */
 export type WorkerReply =
   | { id: string; ok: true; outcome: unknown }
-  | { id: string; ok: false; kind: FailureKind; error: string };
+  | { id: string; ok: false; kind: FailureKind; error: string; condition?: string; refused?: boolean };
 
 interface Pending {
   task: TaskMessage;
@@ -54,6 +62,8 @@ export class WorkerQueue implements TaskQueue {
   private idleWaiters: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** The first error of `onSettled`: nothing more starts, and `drain` rejects with it. */
+  private broken: { error: unknown } | undefined;
   private readonly size: number;
   private readonly maxAttempts: number;
   private readonly backoffMs: number;
@@ -62,6 +72,8 @@ export class WorkerQueue implements TaskQueue {
     this.size = Math.max(1, options.workers ?? availableParallelism());
     this.maxAttempts = options.maxAttempts ?? 3;
     this.backoffMs = options.backoffMs ?? 250;
+    const limit = options.taskTimeoutMs ?? 0;
+    if (!(limit >= 0 && limit <= MAX_TIMER_MS)) throw new RangeError(`task timeout ${limit} ms is not between 0 and ${MAX_TIMER_MS} ms`);
   }
 
   async publish(tasks: readonly TaskMessage[]): Promise<void> {
@@ -73,9 +85,10 @@ export class WorkerQueue implements TaskQueue {
 
   /** Resolves when nothing is waiting or running; returns the tasks that failed for good since the last drain. */
   async drain(): Promise<Settled[]> {
-    if (this.waiting.length > 0 || this.inFlight > 0) {
+    if (!this.broken && (this.waiting.length > 0 || this.inFlight > 0)) {
       await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
     }
+    if (this.broken) throw this.broken.error;
     return this.failed.splice(0);
   }
 
@@ -104,6 +117,10 @@ export class WorkerQueue implements TaskQueue {
 
   private pump(): void {
     if (this.closed) return;
+    if (this.broken) {
+      if (this.inFlight === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+      return;
+    }
     const now = Date.now();
     while (this.waiting.length > 0) {
       const index = this.waiting.findIndex((p) => p.readyAt <= now);
@@ -145,7 +162,7 @@ export class WorkerQueue implements TaskQueue {
     if (reply.ok) {
       await this.settle({ task: busy.pending.task, attempts: busy.pending.attempts, durationMs, ok: true, outcome: reply.outcome });
     } else {
-      await this.retryOrFail(busy.pending, durationMs, reply.kind, reply.error);
+      await this.retryOrFail(busy.pending, durationMs, reply.kind, reply.error, { condition: reply.condition, refused: reply.refused });
     }
     this.inFlight -= 1;
     this.pump();
@@ -166,18 +183,24 @@ export class WorkerQueue implements TaskQueue {
     }
   }
 
-  private async retryOrFail(pending: Pending, durationMs: number, kind: FailureKind, error: string): Promise<void> {
+  private async retryOrFail(pending: Pending, durationMs: number, kind: FailureKind, error: string, why: Pick<Settled, "condition" | "refused"> = {}): Promise<void> {
     if (kind === "retryable" && pending.attempts < this.maxAttempts) {
       pending.readyAt = Date.now() + this.backoffMs * 2 ** (pending.attempts - 1);
       this.waiting.push(pending);
       return;
     }
     const result: Settled = { task: pending.task, attempts: pending.attempts, durationMs, ok: false, error, kind };
+    if (why.condition) result.condition = why.condition;
+    if (why.refused) result.refused = true;
     this.failed.push(result);
     await this.settle(result);
   }
 
   private async settle(result: Settled): Promise<void> {
-    await this.options.onSettled(result);
+    try {
+      await this.options.onSettled(result);
+    } catch (error) {
+      this.broken ??= { error };
+    }
   }
 }

@@ -1,6 +1,6 @@
 // Routes a task to its stage handler. Each handler is `(task, deps) => outcome` (HOUSE-STYLE.md rule 4):
 // it reads its inputs, writes only keys that are a pure function of the task, and returns plain data.
-import { PermanentError } from "../errors.js";
+// Nothing runs before the message is checked to be one of the run's tasks (task-check.ts).
 import type { TaskMessage } from "../ports.js";
 import { alignTask } from "./align-task.js";
 import { MetadataCache } from "./cache.js";
@@ -8,26 +8,29 @@ import type { TaskDeps } from "./deps.js";
 import { featuresTask } from "./features-task.js";
 import { pyramidTask } from "./pyramid-task.js";
 import { renderTask } from "./render-task.js";
-import type { AlignTask, BridgeTask, FeaturesTask, PyramidTask, RenderTask } from "./tasks.js";
+import { checkRunTask, type CheckDeps } from "./task-check.js";
+import type { PipelineTask } from "./tasks.js";
+
+/** Runs a task; `check` only checks that it is one of the run's tasks (throws ForeignTaskError otherwise). */
+export type TaskRouter = ((task: TaskMessage) => Promise<unknown>) & { check?: (task: TaskMessage) => Promise<unknown> };
 
 /** One router per worker or service instance; it memoises each run's manifest and plan. */
-export function createTaskRouter(deps: TaskDeps): (task: TaskMessage) => Promise<unknown> {
+export function createTaskRouter(deps: TaskDeps & Pick<CheckDeps, "runs">): TaskRouter {
   const cache = new MetadataCache();
-  return (task) => routeTask(task, deps, cache);
+  const check = (message: TaskMessage) => checkRunTask(message, deps, cache);
+  return Object.assign(async (message: TaskMessage) => routeTask(await check(message), deps, cache), { check });
 }
 
-async function routeTask(task: TaskMessage, deps: TaskDeps, cache: MetadataCache): Promise<unknown> {
+async function routeTask(task: PipelineTask, deps: TaskDeps, cache: MetadataCache): Promise<unknown> {
   switch (task.stage) {
     case "features":
-      return featuresTask(task as FeaturesTask, deps, cache);
+      return featuresTask(task, deps, cache);
     case "align":
     case "bridge":
-      return alignTask(task as AlignTask | BridgeTask, deps, cache);
+      return alignTask(task, deps, cache);
     case "render":
-      return renderTask(task as RenderTask, deps, cache);
+      return renderTask(task, deps, cache);
     case "pyramid":
-      return pyramidTask(task as PyramidTask, deps, cache);
-    default:
-      throw new PermanentError(`task ${task.id}: unknown stage "${task.stage}"`);
+      return pyramidTask(task, deps, cache);
   }
 }

@@ -30,6 +30,9 @@ export function runId(config: IngestConfig, slices: readonly SliceRef[], sourceW
   return `run-${hash.slice(0, 12)}`;
 }
 
+/** The shape of every id `runId` makes: what a step call or a task may name as its run. */
+export const RUN_ID = /^run-[0-9a-f]{12}$/;
+
 export async function writeJson(store: ObjectStore, key: string, value: unknown): Promise<void> {
   await store.put(key, new TextEncoder().encode(`${JSON.stringify(value, null, 1)}\n`), { contentType: "application/json" });
 }

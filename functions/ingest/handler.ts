@@ -1,10 +1,15 @@
 // The upload trigger: on <prefix>/ingest.json finalized in a source bucket, validate the config, enumerate
 // the slices, create the run, publish the first stage's tasks and start the workflow execution. Anything
 // else is ignored before any I/O. The same upload (bucket, object, generation) delivered twice starts one run.
+// A failure that no redelivery changes (a bad config, a path-like object name, a bucket not configured, a
+// request Google's APIs refuse) is logged with the object's name and the event acknowledged: Eventarc
+// redelivers any event whose function fails, with no limit but the retention period. Only a transient
+// failure (adapters/gcp/failure-kind.ts) fails the function, to be delivered again.
 import type { CloudEvent } from "@google-cloud/functions-framework";
-import { errorMessage, failureKind } from "../../core/errors.js";
+import { errorMessage } from "../../core/errors.js";
 import type { RunStore, TaskQueue } from "../../core/ports.js";
 import { fanOutStage } from "../../core/pipeline/cloud-steps.js";
+import { cloudFailureKind } from "../../adapters/gcp/failure-kind.js";
 import { gsUrl, type RunLocator } from "../../adapters/gcp/run-locations.js";
 import { CONFIG_NAME, startRunFrom } from "../../adapters/gcp/start-run.js";
 import type { TriggerLedger, UploadKey } from "../../adapters/gcp/trigger-ledger.js";
@@ -51,10 +56,29 @@ export function isConfigObject(name: string): boolean {
   return name === CONFIG_NAME || name.endsWith(`/${CONFIG_NAME}`);
 }
 
+/**
+ * Why an object name cannot be a folder's config, or undefined. A GCS name may hold any character, but the
+ * folder of a run is a plain path: no leading "/", no empty, "." or ".." folder name, no control character.
+ */
+export function pathLikeName(name: string): string | undefined {
+  if ([...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return "it contains a control character";
+  if (name.startsWith("/")) return 'it starts with "/"';
+  const folders = name.split("/").slice(0, -1);
+  if (folders.some((f) => f === "")) return 'it has an empty folder name ("//")';
+  if (folders.some((f) => f === "." || f === "..")) return 'it has a "." or ".." folder name';
+  return undefined;
+}
+
 export async function onUpload(upload: UploadKey, deps: IngestFunctionDeps): Promise<UploadOutcome> {
   if (!isConfigObject(upload.name)) return { result: "ignored" };
-  const folder = { bucket: upload.bucket, prefix: upload.name.slice(0, -CONFIG_NAME.length) };
   const object = `gs://${upload.bucket}/${upload.name}`;
+  const pathLike = pathLikeName(upload.name);
+  if (pathLike) {
+    const error = `object name ${JSON.stringify(upload.name)} is not a plain folder path: ${pathLike}`;
+    deps.log("ERROR", `${JSON.stringify(object)}: run not started, event acknowledged: ${error}`, { object: upload.name, bucket: upload.bucket });
+    return { result: "rejected", error };
+  }
+  const folder = { bucket: upload.bucket, prefix: upload.name.slice(0, -CONFIG_NAME.length) };
   if (await deps.ledger.seen(upload)) {
     deps.log("INFO", `${object} (generation ${upload.generation}) was already handled`, { object });
     return { result: "duplicate" };
@@ -66,7 +90,7 @@ export async function onUpload(upload: UploadKey, deps: IngestFunctionDeps): Pro
     // Always: with skipAlign it records a features total of 0, which the workflow's wait sees as settled.
     await fanOutStage(await deps.locator.stepDeps(run), deps.queue, "features");
   } catch (error) {
-    if (failureKind(error) !== "permanent") throw error;
+    if (cloudFailureKind(error) !== "permanent") throw error;
     // Bad config or slices: nothing to retry. Recorded on the upload, logged with the object's name.
     const message = errorMessage(error);
     await deps.ledger.claim(upload, { status: "rejected", error: message });
@@ -78,8 +102,15 @@ export async function onUpload(upload: UploadKey, deps: IngestFunctionDeps): Pro
   try {
     execution = await deps.startWorkflow({ ...deps.workflowArgs, run, source: gsUrl(folder), published: ["features"] });
   } catch (error) {
-    await deps.ledger.release(upload);
-    throw error;
+    if (cloudFailureKind(error) !== "permanent") {
+      await deps.ledger.release(upload);
+      throw error;
+    }
+    // The workflow does not exist, or this function may not start it: a deployment fault, not retried.
+    const message = `the workflow could not be started: ${errorMessage(error)}`;
+    await deps.ledger.update(upload, { status: "rejected", error: message });
+    deps.log("ERROR", `${object}: run ${run} not started: ${message}`, { run, object });
+    return { result: "rejected", error: message };
   }
   await deps.ledger.update(upload, { status: "started", execution });
   deps.log("INFO", `run ${run} started from ${object}: execution ${execution}`, { run, object });

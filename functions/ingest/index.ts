@@ -1,7 +1,7 @@
 // Functions Framework entry point `ingest` (a CloudEvent function, google.cloud.storage.object.v1.finalized).
 // Wiring only: environment -> config -> adapters -> handler.ts (HOUSE-STYLE.md rule 3).
 import * as functions from "@google-cloud/functions-framework";
-import { firestoreClient, gcpConfigFromEnv, pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
+import { firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { PubSubQueue, stageTopics } from "../../adapters/gcp/pubsub-queue.js";
 import { RunLocator } from "../../adapters/gcp/run-locations.js";
@@ -16,8 +16,8 @@ let deps: IngestFunctionDeps | undefined;
 
 /** Built on the first event, from the environment of that moment (so a test can set it before). */
 function build(env: Readonly<Record<string, string | undefined>>): IngestFunctionDeps {
-  const gcp = gcpConfigFromEnv(env);
-  const config = serviceConfigFromEnv(env, gcp);
+  const config = serviceConfigFromEnv(env);
+  const gcp = config.gcp;
   const db = firestoreClient(gcp);
   const runs = new FirestoreRunStore(db, config.runsCollection);
   const workflowArgs: Record<string, unknown> = {};

@@ -1,15 +1,7 @@
 // services/align: features, pair and bridge alignment tasks (Pub/Sub push), plus the workflow's barrier steps.
-// Wiring only: environment -> config -> adapters -> the shared app (HOUSE-STYLE.md rule 3).
-import { createServer } from "node:http";
-import { gcpConfigFromEnv } from "../../adapters/gcp/clients.js";
-import { createApp } from "../shared/app.js";
-import { jsonLogger } from "../shared/log.js";
-import { buildServiceDeps, serviceConfigFromEnv } from "../shared/runtime.js";
+// Wiring only: environment -> config -> adapters -> the shared app (HOUSE-STYLE.md rule 3), in start.ts.
+import { startService } from "../shared/start.js";
 
 export const ALIGN_STAGES = ["features", "align", "bridge"] as const;
 
-const config = serviceConfigFromEnv(process.env, gcpConfigFromEnv(process.env));
-const log = jsonLogger((line) => process.stdout.write(line), "align");
-const server = createServer(createApp(buildServiceDeps(config, ALIGN_STAGES, log)));
-server.listen(config.port, config.host, () => log("INFO", `align listening on ${config.host}:${config.port}`));
-process.on("SIGTERM", () => server.close(() => process.exit(0)));
+startService("align", ALIGN_STAGES, process.env);

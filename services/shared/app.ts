@@ -2,6 +2,7 @@
 // the dead-letter push, and the workflow's barrier steps. A plain node:http listener: no framework needed.
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorMessage } from "../../core/errors.js";
+import { cloudFailureKind } from "../../adapters/gcp/failure-kind.js";
 import type { Logger } from "./log.js";
 import { BadRequestError, NOT_A_TASK_ACKNOWLEDGED, parseDeadLetter, parseDelivery } from "./push.js";
 import { readJsonBody } from "./read-json.js";
@@ -22,9 +23,11 @@ export function createApp(deps: AppDeps): RequestListener {
       (reply) => send(res, reply),
       (error: unknown) => {
         if (error instanceof BadRequestError) return send(res, { status: 400, body: { error: error.message } });
-        // Anything unexpected (Firestore unreachable while recording) is retryable: Pub/Sub redelivers.
+        // A store that fails while recording: retryable (Firestore unreachable) is 500 and Pub/Sub redelivers;
+        // permanent (a record Firestore refuses) is 422, so the workflow does not retry it either.
+        const permanent = cloudFailureKind(error) === "permanent";
         deps.log("ERROR", `request ${req.method} ${req.url} failed: ${errorMessage(error)}`, { stack: (error as Error)?.stack });
-        send(res, { status: 500, body: { error: errorMessage(error) } });
+        send(res, { status: permanent ? 422 : 500, body: { error: errorMessage(error) } });
       },
     );
   };

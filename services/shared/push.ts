@@ -49,11 +49,20 @@ export function parseDelivery(body: unknown): Delivery {
   return { task: checkTask(body, "body"), attempt: 1, attributes: {} };
 }
 
+/**
+ * Run ids, task ids and stage names are plain names (the pipeline's `run-<hash>`, `render-3`, a fiji batch's
+ * `fiji-007-<hash>`): they become Firestore document ids and labels, so a "/", a control character or a
+ * reserved `__x__` id is refused here, before any store sees it.
+ */
+const PLAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$/;
+
 function checkTask(value: unknown, where: string): TaskMessage {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new BadRequestError(`${where}: a task must be a JSON object`);
   const t = value as Record<string, unknown>;
   for (const field of ["id", "run", "stage"]) {
-    if (typeof t[field] !== "string" || t[field] === "") throw new BadRequestError(`${where}: task field "${field}" must be a non-empty string`);
+    const v = t[field];
+    if (typeof v !== "string" || v === "") throw new BadRequestError(`${where}: task field "${field}" must be a non-empty string`);
+    if (!PLAIN_NAME.test(v)) throw new BadRequestError(`${where}: task field "${field}" is ${JSON.stringify(v.slice(0, 80))}, not a plain name (${PLAIN_NAME.source})`);
   }
   return t as TaskMessage;
 }

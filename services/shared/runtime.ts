@@ -1,15 +1,17 @@
 // Builds a service's dependencies from its configuration value: the GCP clients, the run locator, the
 // queue, and a per-run task router (createTaskRouter over that run's stores, memoised per instance).
 import type { Storage } from "@google-cloud/storage";
-import { createTaskRouter } from "../../core/pipeline/handlers.js";
+import { PermanentError } from "../../core/errors.js";
+import { createTaskRouter, type TaskRouter } from "../../core/pipeline/handlers.js";
+import { RUN_ID } from "../../core/pipeline/manifest.js";
+import { ForeignTaskError } from "../../core/pipeline/tasks.js";
 import type { RunStore } from "../../core/ports.js";
-import { firestoreClient, pubsubClient, storageClient, type GcpConfig } from "../../adapters/gcp/clients.js";
+import { firestoreClient, gcpConfigFromEnv, MissingSettingsError, pubsubClient, storageClient, type GcpConfig } from "../../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { PubSubQueue, stageTopics } from "../../adapters/gcp/pubsub-queue.js";
 import { RunLocator, type LocationPolicy } from "../../adapters/gcp/run-locations.js";
 import type { AppDeps } from "./app.js";
 import type { Logger } from "./log.js";
-import type { TaskRouter } from "./task-handler.js";
 
 export interface ServiceConfig {
   gcp: GcpConfig;
@@ -20,25 +22,54 @@ export interface ServiceConfig {
   /** Firestore collection of runs. */
   runsCollection: string;
   port: number;
+  /** HOST, else every interface on Cloud Run (K_SERVICE is set there), else 127.0.0.1 only. */
   host: string;
 }
 
-/** Parses the service's environment (the one place that reads it: HOUSE-STYLE.md rule 8). */
-export function serviceConfigFromEnv(env: Readonly<Record<string, string | undefined>>, gcp: GcpConfig): ServiceConfig {
+/**
+ * Parses the service's environment (the one place that reads it: HOUSE-STYLE.md rule 8). Everything missing
+ * or malformed is named in one PermanentError, so a service started without its configuration says so in one
+ * line (start.ts).
+ */
+export function serviceConfigFromEnv(env: Readonly<Record<string, string | undefined>>): ServiceConfig {
+  const missing: string[] = [];
+  let gcp: GcpConfig | undefined;
+  try {
+    gcp = gcpConfigFromEnv(env);
+  } catch (error) {
+    if (!(error instanceof MissingSettingsError)) throw error;
+    missing.push(...error.names);
+  }
   const need = (name: string): string => {
     const v = env[name];
-    if (!v) throw new Error(`${name} is not set`);
-    return v;
+    if (!v) missing.push(name);
+    return v ?? "";
   };
+  const sourceBuckets = need("SOURCE_BUCKETS").split(",").map((b) => b.trim()).filter(Boolean);
+  const outputBucket = need("OUTPUT_BUCKET");
+  if (missing.length > 0 || !gcp) throw new MissingSettingsError(missing);
   return {
     gcp,
-    policy: { sourceBuckets: need("SOURCE_BUCKETS").split(",").map((b) => b.trim()).filter(Boolean), outputBucket: need("OUTPUT_BUCKET") },
+    policy: { sourceBuckets, outputBucket },
     alignTopic: env.ALIGN_TOPIC ?? "emingest-align",
     emwriteTopic: env.EMWRITE_TOPIC ?? "emingest-emwrite",
     runsCollection: env.RUNS_COLLECTION ?? "runs",
-    port: Number(env.PORT ?? 8080),
-    host: env.HOST ?? "0.0.0.0",
+    port: listenPort(env.PORT),
+    host: listenHost(env.HOST, env.K_SERVICE),
   };
+}
+
+function listenPort(text: string | undefined): number {
+  if (text === undefined || text === "") return 8080;
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65535) throw new PermanentError(`PORT must be a port number from 0 to 65535, got "${text}"`);
+  return port;
+}
+
+/** Cloud Run routes requests to the container's interfaces; anywhere else a service answers this machine only. */
+export function listenHost(host: string | undefined, cloudRunService: string | undefined): string {
+  if (host) return host;
+  return cloudRunService ? "0.0.0.0" : "127.0.0.1";
 }
 
 export function buildServiceDeps(config: ServiceConfig, stages: readonly string[], log: Logger, clients?: { storage?: Storage }): AppDeps & { queue: PubSubQueue } {
@@ -46,16 +77,23 @@ export function buildServiceDeps(config: ServiceConfig, stages: readonly string[
   const runs: RunStore = new FirestoreRunStore(firestoreClient(config.gcp), config.runsCollection);
   const locator = new RunLocator(storage, runs, config.policy);
   const queue = new PubSubQueue(pubsubClient(config.gcp), { topics: stageTopics(config.alignTopic, config.emwriteTopic) });
-  return { runs, locator, queue, log, stages, routerFor: routerCache(locator) };
+  return { runs, locator, queue, log, stages, routerFor: routerCache(locator, runs) };
 }
 
-/** One router per run, kept for the instance's life (bounded: a service sees few runs at once). */
-export function routerCache(locator: RunLocator, max = 16): (run: string) => Promise<TaskRouter> {
+/**
+ * One router per run, kept for the instance's life (bounded: a service sees few runs at once). A run id that
+ * is not one, or names no run, is a ForeignTaskError: its tasks are refused, not recorded.
+ */
+export function routerCache(locator: RunLocator, runs: Pick<RunStore, "getRun">, max = 16): (run: string) => Promise<TaskRouter> {
   const routers = new Map<string, Promise<TaskRouter>>();
   return (run) => {
     let router = routers.get(run);
     if (!router) {
-      router = locator.stepDeps(run).then((deps) => createTaskRouter(deps));
+      router = (async () => {
+        if (!RUN_ID.test(run)) throw new ForeignTaskError(`"${run}" is not a run id (${RUN_ID.source})`);
+        if (!(await runs.getRun(run))) throw new ForeignTaskError(`run ${run} does not exist`);
+        return createTaskRouter(await locator.stepDeps(run));
+      })();
       router.catch(() => routers.delete(run));
       if (routers.size >= max) routers.delete(routers.keys().next().value as string);
       routers.set(run, router);

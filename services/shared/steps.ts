@@ -1,20 +1,17 @@
 // The barrier steps the workflow calls over HTTP (workflows-yaml/ingest.yaml). Each takes a small JSON body
-// and answers counts, never lists, so nothing large reaches a workflow variable. A permanent error answers
-// 422 (the workflow fails the run with its message); anything else 503 (the workflow retries with backoff).
-import { errorMessage, failureKind, PermanentError } from "../../core/errors.js";
+// and answers counts, never lists, so nothing large reaches a workflow variable. A body that is not what the
+// workflow sends answers 400 and a run that does not exist 404, and neither changes any run (step-args.ts).
+// A step that ran and failed for a permanent reason answers 422 and records the reason on its run (the
+// workflow then fails the run with it); a transient failure answers 503 (the workflow retries with backoff).
+import { errorMessage } from "../../core/errors.js";
 import type { RunStore, TaskQueue } from "../../core/ports.js";
-import {
-  failRun,
-  failStage,
-  fanOutStage,
-  finalizeStep,
-  isFanOutStage,
-  planStep,
-  stageStatus,
-} from "../../core/pipeline/cloud-steps.js";
+import { failRun, failStage, fanOutStage, finalizeStep, planStep, stageStatus } from "../../core/pipeline/cloud-steps.js";
+import { cloudFailureKind } from "../../adapters/gcp/failure-kind.js";
 import { parseGsUrl, type RunLocator } from "../../adapters/gcp/run-locations.js";
 import { startRunFrom } from "../../adapters/gcp/start-run.js";
 import type { Logger } from "./log.js";
+import { BadRequestError } from "./push.js";
+import { parseStepArgs, type StepArgs } from "./step-args.js";
 import type { Reply } from "./task-handler.js";
 
 export interface StepHandlerDeps {
@@ -27,22 +24,34 @@ export interface StepHandlerDeps {
 export const STEP_NAMES = ["start", "fanout", "status", "plan", "finalize", "fail"] as const;
 export type StepName = (typeof STEP_NAMES)[number];
 
+/** Steps that act on their run; a permanent failure of one of them is recorded on the run. */
+const RUN_STEPS: ReadonlySet<StepName> = new Set(["fanout", "plan", "finalize"]);
+
 export async function handleStep(name: StepName, body: unknown, deps: StepHandlerDeps): Promise<Reply> {
-  const args = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
-  const run = typeof args.run === "string" ? args.run : undefined;
-  const stage = typeof args.stage === "string" ? args.stage : undefined;
+  let args: StepArgs;
   try {
-    const result = await runStep(name, args, deps);
+    args = parseStepArgs(name, body);
+  } catch (error) {
+    if (!(error instanceof BadRequestError)) throw error;
+    deps.log("WARNING", `step ${name} refused: ${error.message}`, { step: name });
+    return { status: 400, body: { error: error.message } };
+  }
+  const run = "run" in args ? args.run : undefined;
+  const stage = "stage" in args ? args.stage : undefined;
+  if (run !== undefined && !(await deps.runs.getRun(run))) {
+    deps.log("WARNING", `step ${name} refused: run ${run} does not exist`, { run, stage, step: name });
+    return { status: 404, body: { error: `run ${run} does not exist` } };
+  }
+  try {
+    const result = await runStep(args, deps);
     deps.log("INFO", `step ${name} ok`, { run: run ?? (result.run as string | undefined), stage, step: name });
     return { status: 200, body: result };
   } catch (error) {
     const message = errorMessage(error);
-    if (failureKind(error) === "permanent") {
+    if (cloudFailureKind(error) === "permanent") {
       deps.log("ERROR", `step ${name} failed: ${message}`, { run, stage, step: name });
       // The run records the precise reason; the workflow's later "fail" step keeps it.
-      if (run && name !== "status" && name !== "fail" && (await deps.runs.getRun(run))) {
-        await failRun(deps.runs, run, stage ?? name, `${name}: ${message}`);
-      }
+      if (run !== undefined && RUN_STEPS.has(name)) await failRun(deps.runs, run, stage ?? name, `${name}: ${message}`);
       return { status: 422, body: { error: message } };
     }
     deps.log("WARNING", `step ${name} failed, retryable: ${message}`, { run, stage, step: name });
@@ -50,42 +59,31 @@ export async function handleStep(name: StepName, body: unknown, deps: StepHandle
   }
 }
 
-async function runStep(name: StepName, args: Record<string, unknown>, deps: StepHandlerDeps): Promise<Record<string, unknown>> {
-  if (name === "start") {
-    if (typeof args.source !== "string") throw new PermanentError(`start: "source" must be a gs://bucket/folder URL`);
-    const opened = await startRunFrom(deps.locator, deps.runs, parseGsUrl(args.source, "source"), args.config ?? undefined);
+async function runStep(args: StepArgs, deps: StepHandlerDeps): Promise<Record<string, unknown>> {
+  if (args.step === "start") {
+    const opened = await startRunFrom(deps.locator, deps.runs, parseGsUrl(args.source, "source"), args.config);
     return { ...opened };
   }
-  const run = requireString(args, "run", name);
-  const stepDeps = await deps.locator.stepDeps(run);
-  switch (name) {
-    case "fanout": {
-      const stage = requireString(args, "stage", name);
-      if (!isFanOutStage(stage)) throw new PermanentError(`fanout: unknown stage "${stage}"`);
-      return { ...(await fanOutStage(stepDeps, deps.queue, stage)) };
-    }
+  const { run } = args;
+  switch (args.step) {
+    case "fanout":
+      return { ...(await fanOutStage(await deps.locator.stepDeps(run), deps.queue, args.stage)) };
     case "status":
-      return { ...(await stageStatus(deps.runs, run, requireString(args, "stage", name))) };
+      return { ...(await stageStatus(deps.runs, run, args.stage)) };
     case "plan":
-      return { ...(await planStep(stepDeps)) };
+      return { ...(await planStep(await deps.locator.stepDeps(run))) };
     case "finalize":
-      return { run, summary: await finalizeStep(stepDeps, { keepTmp: args.keepTmp === true }) };
+      return { run, summary: await finalizeStep(await deps.locator.stepDeps(run), { keepTmp: args.keepTmp }) };
     case "fail": {
       const current = await deps.runs.getRun(run);
       if (current?.status === "failed" && typeof current.details.error === "string") {
         return { run, status: "failed", error: current.details.error };
       }
-      const stage = typeof args.stage === "string" ? args.stage : "unknown";
-      const failed = stage !== "unknown" ? await failStage(deps.runs, run, stage) : undefined;
-      const message = failed?.message ?? (typeof args.error === "string" ? args.error : `run ${run} failed at ${stage}`);
+      const stage = args.stage ?? "unknown";
+      const failed = args.stage !== undefined ? await failStage(deps.runs, run, args.stage) : undefined;
+      const message = failed?.message ?? args.error ?? `run ${run} failed at ${stage}`;
       if (!failed) await failRun(deps.runs, run, stage, message);
       return { run, status: "failed", error: message };
     }
   }
-}
-
-function requireString(args: Record<string, unknown>, field: string, step: string): string {
-  const v = args[field];
-  if (typeof v !== "string" || v === "") throw new PermanentError(`${step}: "${field}" must be a non-empty string`);
-  return v;
 }

@@ -26,7 +26,8 @@ const FIJI_PULL_ENV = '${{ for name in local.pulled_services : "FIJI_PULL_SUBSCR
 /** Read by the runtime, deliberately not set by Terraform. */
 const NOT_SET: Record<string, string> = {
   PORT: "Cloud Run sets it (container_port)",
-  HOST: "the default 0.0.0.0 is what Cloud Run needs",
+  HOST: "on Cloud Run (K_SERVICE set) the default is 0.0.0.0, which is what it needs",
+  K_SERVICE: "Cloud Run sets it: the service then listens on every interface",
   GCLOUD_PROJECT: "an alias of GOOGLE_CLOUD_PROJECT, which is set",
   EMULATOR_PROJECT: "emulators only",
   STORAGE_API_ENDPOINT: "emulators only (fake-gcs-server)",
