@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The `emingest` command: parse, dispatch, map errors to exit codes (0 ok, 1 failed run or bad input, 2 usage).
 import { parseCommand, UsageError, USAGE } from "./options.js";
+import { parseFaultPlan } from "./fault-plan.js";
 import { Progress } from "./progress.js";
 import { runCommand } from "./run-command.js";
 import { sampleCommand } from "./sample-command.js";
@@ -18,7 +19,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case "run": {
       const progress = new Progress({ isTTY: process.stderr.isTTY, write: (t) => process.stderr.write(t) });
-      const result = await runCommand(cmd, progress);
+      const result = await runCommand(cmd, progress, parseFaultPlan(process.env));
       if (cmd.json) console.log(JSON.stringify(result, null, 1));
       else {
         const s = result.summary;

@@ -1,27 +1,35 @@
-// A local run's state in its output folder: the run lock, then the SQLite run store. Holding the lock makes
-// this process the only user of the database, so a lock that a killed process left on the database file
-// (node-sqlite3-wasm locks with a "<file>.lock" folder) is stale and is removed; SQLite itself rolls back a
-// half-done transaction from its journal when the file is opened.
+// A local run's state in its output folder, opened in this order: the run lock, the claim (output-claim.ts),
+// then the SQLite run store. Holding the lock makes this process the only user of the database, so a lock
+// that a killed process left on the database file (node-sqlite3-wasm locks with a "<file>.lock" folder) is
+// stale and is removed; SQLite itself rolls back a half-done transaction from its journal when the file is
+// opened. The caller has checked the folder (checkOutputFolder) before this writes anything.
 import { promises as fs } from "node:fs";
 import path from "node:path";
+import { claimOutputFolder, LOCK_FILE, STATE_DIR } from "./output-claim.js";
 import { acquireRunLock } from "./run-lock.js";
 import { SqliteRunStore } from "./sqlite-run-store.js";
 
-export const STATE_FILE = path.join(".emingest", "state.sqlite");
-const LOCK_FILE = path.join(".emingest", "lock");
+export const STATE_FILE = path.join(STATE_DIR, "state.sqlite");
 
 export interface LocalState {
   runs: SqliteRunStore;
   close(): Promise<void>;
 }
 
-/** Opens the state of the run in `outDir`; `label` names the folder in errors. */
-export async function openLocalState(outDir: string, label: string): Promise<LocalState> {
+/**
+ * Opens the state of run `run` in `outDir`; `label` names the folder in errors. `afterWrite` is called after
+ * each of the writes this makes (lock, claim, database): fault-injection tests kill the process there.
+ */
+export async function openLocalState(outDir: string, label: string, run: string, afterWrite: (what: string) => void = () => undefined): Promise<LocalState> {
   const lock = await acquireRunLock(path.join(outDir, LOCK_FILE), label);
   try {
+    afterWrite("run lock");
+    await claimOutputFolder(outDir, label, run);
+    afterWrite("run claim");
     const file = path.join(outDir, STATE_FILE);
     await fs.rm(`${file}.lock`, { recursive: true, force: true });
     const runs = new SqliteRunStore(file);
+    afterWrite("state database");
     return {
       runs,
       close: async () => {

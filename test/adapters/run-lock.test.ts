@@ -30,7 +30,7 @@ test("the run lock refuses a live owner and takes over from a dead one", async (
 test("local state after a kill: a stale run lock and a stale database lock are cleared", async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), "emstate-"));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const first = await openLocalState(dir, "out");
+  const first = await openLocalState(dir, "out", "r");
   const stamp = "2026-01-01T00:00:00.000Z";
   await first.runs.createRun({ run: "r", status: "rendering", config: {}, totals: {}, details: {}, createdAt: stamp, updatedAt: stamp });
   await first.close();
@@ -41,7 +41,7 @@ test("local state after a kill: a stale run lock and a stale database lock are c
   writeFileSync(path.join(dir, ".emingest", "lock"), `${dead.pid}\n`);
   mkdirSync(path.join(dir, STATE_FILE + ".lock"));
 
-  const second = await openLocalState(dir, "out");
+  const second = await openLocalState(dir, "out", "r");
   t.after(() => second.close());
   assert.equal((await second.runs.getRun("r"))?.status, "rendering");
   await second.runs.updateRun("r", { status: "pyramid" });
