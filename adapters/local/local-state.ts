@@ -3,7 +3,7 @@
 // that a killed process left on the database file (node-sqlite3-wasm locks with a "<file>.lock" folder) is
 // stale and is removed; SQLite itself rolls back a half-done transaction from its journal when the file is
 // opened. The caller has checked the folder (checkOutputFolder) before this writes anything.
-import { promises as fs } from "node:fs";
+import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
 import { claimOutputFolder, LOCK_FILE, STATE_DIR } from "./output-claim.js";
 import { acquireRunLock } from "./run-lock.js";
@@ -21,6 +21,8 @@ export interface LocalState {
  * each of the writes this makes (lock, claim, database): fault-injection tests kill the process there.
  */
 export async function openLocalState(outDir: string, label: string, run: string, afterWrite: (what: string) => void = () => undefined): Promise<LocalState> {
+  const stateDir = path.join(outDir, STATE_DIR);
+  const hadStateDir = existsSync(stateDir);
   const lock = await acquireRunLock(path.join(outDir, LOCK_FILE), label);
   try {
     afterWrite("run lock");
@@ -39,6 +41,19 @@ export async function openLocalState(outDir: string, label: string, run: string,
     };
   } catch (error) {
     await lock.release();
+    // The folder changed between the caller's check and the lock (claimOutputFolder refused it): leave it
+    // as it was, without the state folder the lock made.
+    if (!hadStateDir) await removeIfEmpty(stateDir);
     throw error;
+  }
+}
+
+/** rmdir: removes the folder only when it holds nothing. */
+async function removeIfEmpty(dir: string): Promise<void> {
+  try {
+    await fs.rmdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOTEMPTY" && code !== "EEXIST" && code !== "ENOENT") throw error;
   }
 }

@@ -28,8 +28,10 @@ export async function checkOutputFolder(dir: string, label: string, run?: string
   if (entries === undefined || entries.length === 0) return "new";
   const claimed = await readClaim(dir, label);
   if (claimed === undefined) {
-    if (await isInterruptedClaim(dir, entries)) return "new";
-    throw new PermanentError(`${label}: the output folder is not empty and holds no emingest run (it holds ${describe(entries)}); choose an empty or new folder`);
+    // A state folder with only a (stale) lock and our temporary files: what a kill before the claim leaves.
+    const others = (await holdsOnlyOurLeftovers(dir, entries)) ? entries.filter((e) => e.name !== STATE_DIR) : entries;
+    if (others.length === 0) return "new";
+    throw new PermanentError(`${label}: the output folder is not empty and holds no emingest run (it holds ${describe(others)}); choose an empty or new folder`);
   }
   if (run !== undefined && claimed !== run) {
     throw new PermanentError(
@@ -85,9 +87,10 @@ async function readClaim(dir: string, label: string): Promise<string | undefined
   return claim.run;
 }
 
-/** Only .emingest/ with at most a (stale) lock and our own temporary files: what a kill before the claim leaves. */
-async function isInterruptedClaim(dir: string, entries: readonly Dirent[]): Promise<boolean> {
-  if (entries.length !== 1 || entries[0].name !== STATE_DIR || !entries[0].isDirectory()) return false;
+/** Whether the folder's .emingest/ holds at most a lock and our own temporary files (no claim, no state). */
+async function holdsOnlyOurLeftovers(dir: string, entries: readonly Dirent[]): Promise<boolean> {
+  const state = entries.find((e) => e.name === STATE_DIR);
+  if (!state?.isDirectory()) return false;
   for (const entry of await fs.readdir(path.join(dir, STATE_DIR), { withFileTypes: true })) {
     if (entry.name === path.basename(LOCK_FILE) && entry.isFile()) continue;
     if (entry.name !== path.basename(WRITES_DIR) || !entry.isDirectory()) return false;
