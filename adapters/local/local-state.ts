@@ -5,7 +5,8 @@
 // opened. The caller has checked the folder (checkOutputFolder) before this writes anything.
 import { existsSync, promises as fs } from "node:fs";
 import path from "node:path";
-import { claimOutputFolder, LOCK_FILE, STATE_DIR } from "./output-claim.js";
+import { PermanentError } from "../../core/errors.js";
+import { checkOutputFolder, claimOutputFolder, LOCK_FILE, STATE_DIR } from "./output-claim.js";
 import { acquireRunLock } from "./run-lock.js";
 import { SqliteRunStore } from "./sqlite-run-store.js";
 
@@ -17,17 +18,24 @@ export interface LocalState {
 }
 
 /**
- * Opens the state of run `run` in `outDir`; `label` names the folder in errors. `afterWrite` is called after
- * each of the writes this makes (lock, claim, database): fault-injection tests kill the process there.
+ * Opens the state of run `run` in `outDir`, claiming the folder for it; without `run`, the state of the run
+ * that already claimed the folder (a folder no run claimed is refused). `label` names the folder in errors.
+ * `afterWrite` is called after each of the writes this makes (lock, claim, database): fault-injection tests
+ * kill the process there.
  */
-export async function openLocalState(outDir: string, label: string, run: string, afterWrite: (what: string) => void = () => undefined): Promise<LocalState> {
+export async function openLocalState(outDir: string, label: string, run?: string, afterWrite: (what: string) => void = () => undefined): Promise<LocalState> {
+  if (run === undefined && (await checkOutputFolder(outDir, label)) !== "resume") {
+    throw new PermanentError(`${label}: holds no emingest run`);
+  }
   const stateDir = path.join(outDir, STATE_DIR);
   const hadStateDir = existsSync(stateDir);
   const lock = await acquireRunLock(path.join(outDir, LOCK_FILE), label);
   try {
     afterWrite("run lock");
-    await claimOutputFolder(outDir, label, run);
-    afterWrite("run claim");
+    if (run !== undefined) {
+      await claimOutputFolder(outDir, label, run);
+      afterWrite("run claim");
+    }
     const file = path.join(outDir, STATE_FILE);
     await fs.rm(`${file}.lock`, { recursive: true, force: true });
     const runs = new SqliteRunStore(file);

@@ -71,4 +71,11 @@ test("local state: a folder that changed after the caller's check is refused und
   assert.deepEqual(JSON.parse(readFileSync(path.join(fresh, ".emingest", "run.json"), "utf8")), { tool: "emingest", run: "r" });
   const again = await openLocalState(fresh, "fresh", "r");
   await again.close();
+  // Without a run id: the state of the run that claimed the folder, or a refusal that writes nothing.
+  const existing = await openLocalState(fresh, "fresh");
+  await existing.close();
+  const empty = path.join(dir, "empty");
+  mkdirSync(empty);
+  await assert.rejects(openLocalState(empty, "empty"), /empty: holds no emingest run/);
+  assert.deepEqual(readdirSync(empty), []);
 });
