@@ -3,6 +3,7 @@
 // input or a condition of the machine, 2 usage): failure.ts.
 import { failureReport, takeDebugFlag } from "./failure.js";
 import { parseCommand, USAGE } from "./options.js";
+import { parseFaultPlan } from "./fault-plan.js";
 import { Progress } from "./progress.js";
 import { runCommand } from "./run-command.js";
 import { sampleCommand } from "./sample-command.js";
@@ -21,7 +22,7 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     case "run": {
       const progress = new Progress({ isTTY: process.stderr.isTTY, write: (t) => process.stderr.write(t) });
-      const result = await runCommand(cmd, progress);
+      const result = await runCommand(cmd, progress, parseFaultPlan(process.env));
       if (cmd.json) console.log(JSON.stringify(result, null, 1));
       else {
         const s = result.summary;

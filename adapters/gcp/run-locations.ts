@@ -78,9 +78,13 @@ export class RunLocator {
     if (location.out.bucket !== this.policy.outputBucket) {
       throw new PermanentError(`run ${run}: output bucket "${location.out.bucket}" is not the configured one`);
     }
+    // A run writes and deletes under its own <run>/ prefix and nowhere else, whatever its record says.
+    if (location.out.prefix !== this.outFolder(run).prefix) {
+      throw new PermanentError(`run ${run}: output folder "${location.out.prefix}" is not the run's own "${this.outFolder(run).prefix}"`);
+    }
     return {
       source: this.sourceStore(source),
-      out: new GcsStore(this.storage.bucket(location.out.bucket), { prefix: location.out.prefix }),
+      out: this.outStore(run),
       sourceName: gsUrl(source),
       runs: this.runs,
     };

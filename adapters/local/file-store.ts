@@ -1,5 +1,7 @@
 // ObjectStore over a directory. Writes are atomic (temporary file + rename), so a killed process never
 // leaves a half-written object that a rerun would trust. Keys are validated: no traversal out of the root.
+// With a `tempDir` (the local run's own <out>/.emingest/writes/), every temporary file lives there under a
+// name only this class makes, so abandoned writes are found without looking at anything else below root.
 import { constants, promises as fs, type Dirent } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
@@ -9,11 +11,28 @@ import { folderEntry, type EntryKind } from "../../core/slices/listing.js";
 
 const TEMP_SUFFIX = ".partial";
 
+/** A fresh temporary file name: 16 random hex digits + ".partial". */
+export function tempName(): string {
+  return randomBytes(8).toString("hex") + TEMP_SUFFIX;
+}
+
+/** The names tempName makes, and nothing else. */
+export function isTempName(name: string): boolean {
+  return /^[0-9a-f]{16}\.partial$/.test(name);
+}
+
+export interface FileStoreOptions {
+  /** Folder for temporary files, on the same file system as root (rename must not cross devices). */
+  tempDir?: string;
+}
+
 export class FileStore implements ObjectStore {
   readonly root: string;
+  readonly tempDir: string | undefined;
 
-  constructor(root: string) {
+  constructor(root: string, options: FileStoreOptions = {}) {
     this.root = path.resolve(root);
+    this.tempDir = options.tempDir === undefined ? undefined : path.resolve(options.tempDir);
   }
 
   private file(key: string): string {
@@ -46,11 +65,31 @@ export class FileStore implements ObjectStore {
   }
 
   async put(key: string, bytes: Uint8Array, _options?: PutOptions): Promise<void> {
+    const temp = await this.writeTemp(key, bytes);
+    await this.commitTemp(temp, key);
+  }
+
+  /** The first half of put: the bytes in a temporary file of this store's own; returns its path. */
+  protected async writeTemp(key: string, bytes: Uint8Array): Promise<string> {
     const target = this.file(key);
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const temp = `${target}.${randomBytes(6).toString("hex")}${TEMP_SUFFIX}`;
+    const dir = this.tempDir ?? path.dirname(target);
+    await fs.mkdir(dir, { recursive: true });
+    const name = tempName();
+    const temp = this.tempDir ? path.join(dir, name) : `${target}.${name}`;
     try {
-      await fs.writeFile(temp, bytes);
+      await fs.writeFile(temp, bytes, { flag: "wx" });
+    } catch (error) {
+      await fs.rm(temp, { force: true });
+      throw error;
+    }
+    return temp;
+  }
+
+  /** The second half of put: the temporary file renamed over the key (atomic on one file system). */
+  protected async commitTemp(temp: string, key: string): Promise<void> {
+    const target = this.file(key);
+    try {
+      await fs.mkdir(path.dirname(target), { recursive: true });
       await fs.rename(temp, target);
     } catch (error) {
       await fs.rm(temp, { force: true });
@@ -101,33 +140,29 @@ export class FileStore implements ObjectStore {
   }
 
   /**
-   * Removes temporary files that a killed writer left behind (they were never renamed into place, so no
-   * object is lost). Only safe while no other writer uses this folder: the local run holds a lock for that.
+   * Removes the temporary files that a killed writer left in tempDir (they were never renamed into place, so
+   * no object is lost): only regular files named the way writeTemp names them, and nothing outside tempDir.
+   * Only safe while no other writer uses this store: the local run holds a lock for that.
    */
   async removeAbandonedWrites(): Promise<number> {
-    let removed = 0;
-    const walk = async (dir: string): Promise<void> => {
-      let entries;
-      try {
-        entries = await fs.readdir(dir, { withFileTypes: true });
-      } catch (error) {
-        if (isMissing(error)) return;
-        throw error;
-      }
-      for (const entry of entries) {
-        const full = path.join(dir, entry.name);
-        if (entry.isDirectory()) await walk(full);
-        else if (entry.name.endsWith(TEMP_SUFFIX)) {
-          await fs.rm(full, { force: true });
-          removed++;
-        }
-      }
-    };
-    await walk(this.root);
-    return removed;
+    if (this.tempDir === undefined) throw new Error(`file store ${this.root} has no folder of its own for temporary files`);
+    let entries;
+    try {
+      entries = await fs.readdir(this.tempDir, { withFileTypes: true });
+    } catch (error) {
+      if (isMissing(error)) return 0;
+      throw error;
+    }
+    const abandoned = entries.filter((e) => e.isFile() && isTempName(e.name));
+    for (const entry of abandoned) await fs.rm(path.join(this.tempDir, entry.name), { force: true });
+    return abandoned.length;
   }
 
-  /** Deletes the object, then the folders it leaves empty (a bucket has no folders to leave behind). */
+  /**
+   * Deletes the object, then the folders it leaves empty (a bucket has no folders to leave behind). A folder
+   * already gone does not stop the climb: a delete killed between its rm and its rmdir, or a concurrent
+   * delete in the same folder, may have left its parent empty.
+   */
   async delete(key: string): Promise<void> {
     const file = this.file(key);
     await fs.rm(file, { force: true });
@@ -136,7 +171,8 @@ export class FileStore implements ObjectStore {
         await fs.rmdir(dir);
       } catch (error) {
         const code = (error as NodeJS.ErrnoException).code;
-        if (code === "ENOTEMPTY" || code === "EEXIST" || code === "ENOENT") return;
+        if (code === "ENOENT") continue;
+        if (code === "ENOTEMPTY" || code === "EEXIST") return;
         throw error;
       }
     }

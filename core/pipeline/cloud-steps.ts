@@ -9,7 +9,7 @@ import type { ObjectStore, RunRecord, RunStore, TaskMessage, TaskQueue } from ".
 import { bridgeTasks } from "./bridge-tasks.js";
 import type { StepDeps } from "./deps.js";
 import { enumerateSlices } from "./enumerate.js";
-import { finalizeRun, type RunSummary } from "./finalize.js";
+import { finishRun, type RunSummary } from "./finalize.js";
 import { keys } from "./keys.js";
 import { readJson, readManifest, type RunManifest } from "./manifest.js";
 import { openRun } from "./open-run.js";
@@ -17,6 +17,7 @@ import { planRun } from "./plan.js";
 import type { RunPlan } from "./run-plan.js";
 import { RunFailedError } from "./sequence.js";
 import { STAGES, task, type FanOutStage } from "./tasks.js";
+import { deleteLeftoverTmp } from "./tmp-layout.js";
 
 /** The run status while a stage is fanned out, as sequence.ts sets it. */
 const STAGE_STATUS: Record<FanOutStage, RunRecord["status"]> = {
@@ -145,15 +146,20 @@ export async function planStep(deps: StepDeps): Promise<PlanResult> {
   return { run: manifest.run, cubes: plan.cubes.length, box: plan.box, substitutions: plan.substitutions.length };
 }
 
-/** The reduce step, the report, tmp/ deleted, the run marked done. A second call returns the summary. */
+/**
+ * The reduce step, the report, the run marked done, tmp/ deleted (finalize.ts finishRun). A retry after a
+ * failure anywhere in it gives the same bytes: before the done mark it runs again from tmp/, which is still
+ * whole; after it, it only finishes deleting tmp/ and returns the recorded summary.
+ */
 export async function finalizeStep(deps: StepDeps, options: { keepTmp?: boolean; now?: () => Date } = {}): Promise<RunSummary> {
   const manifest = await readManifest(deps.out);
   const record = await deps.runs.getRun(manifest.run);
-  if (record?.status === "done" && record.details.summary) return record.details.summary as RunSummary;
+  const keepTmp = options.keepTmp ?? false;
+  if (record?.status === "done" && record.details.summary) {
+    if (!keepTmp) await deleteLeftoverTmp(deps.out, manifest);
+    return record.details.summary as RunSummary;
+  }
   const plan = await readJson<RunPlan>(deps.out, keys.plan, "the run was not planned");
   await deps.runs.updateRun(manifest.run, { status: "finalizing" });
-  const summary = await finalizeRun(deps, manifest, plan, { keepTmp: options.keepTmp ?? false });
-  const now = options.now ?? (() => new Date());
-  await deps.runs.updateRun(manifest.run, { status: "done", details: { summary, finishedAt: now().toISOString() } });
-  return summary;
+  return finishRun(deps, manifest, plan, { keepTmp, now: options.now ?? (() => new Date()) });
 }

@@ -1,4 +1,7 @@
-// Stage 6: the scales above the cube size (one reduce step), the report, then tmp/ is deleted.
+// Stage 6: the scales above the cube size (one reduce step) and the report; then the run is marked done,
+// together with the list of what it wrote (output-ledger.ts), and only then is tmp/ deleted. Every prefix
+// of these writes leads a rerun (or a retried workflow step) to the same final bytes: before the done mark
+// everything finalize reads is still in tmp/, and after it a rerun only finishes deleting tmp/.
 import { assembleHandoff, cubeBoxAt, voxelBlock, writeReduce, type CubeHandoff } from "../precomputed/index.js";
 import type { PairResult } from "../align/index.js";
 import { mapLimit } from "../util/map-limit.js";
@@ -8,7 +11,10 @@ import { writeSummary } from "../report/write-summary.js";
 import type { StepDeps } from "./deps.js";
 import { keys } from "./keys.js";
 import type { RunManifest } from "./manifest.js";
+import { FINALIZE_OUTPUTS, recordingStore, REDUCE_OUTPUTS, type OutputSizes } from "./output-ledger.js";
+import { REPAIR } from "./repair.js";
 import { volumeTargets, type RunPlan, type Substitution } from "./run-plan.js";
+import { deleteRunTmp } from "./tmp-layout.js";
 
 export interface RunSummary {
   run: string;
@@ -21,9 +27,23 @@ export interface RunSummary {
   flaggedPairs: Array<{ z: number; flags: string[] }>;
 }
 
-export async function finalizeRun(deps: StepDeps, manifest: RunManifest, plan: RunPlan, options: { keepTmp: boolean }): Promise<RunSummary> {
+export interface Finalized {
+  summary: RunSummary;
+  /** What the reduce step wrote; undefined when it was skipped. */
+  reduceOutputs?: OutputSizes;
+  /** The report, the volumes' info files and the manifest. */
+  finalizeOutputs: OutputSizes;
+}
+
+/**
+ * The reduce step (unless `reduce` is false: a repair whose reduce outputs are intact), then the report.
+ * Writes only; deletes nothing; idempotent (every object is a pure function of the manifest, plan and
+ * recorded task outcomes).
+ */
+export async function finalizeRun(deps: StepDeps, manifest: RunManifest, plan: RunPlan, options: { reduce?: boolean } = {}): Promise<Finalized> {
   const pyramid = plan.pyramid;
-  if (pyramid.handoffScale !== undefined) {
+  let reduceOutputs: OutputSizes | undefined;
+  if (pyramid.handoffScale !== undefined && options.reduce !== false) {
     const scale = pyramid.handoffScale;
     const parts = await mapLimit(plan.cubes, 8, async (cube): Promise<CubeHandoff> => {
       const key = keys.cubeTop(cube);
@@ -34,12 +54,17 @@ export async function finalizeRun(deps: StepDeps, manifest: RunManifest, plan: R
       return { cube, scale, block: voxelBlock(data, box.begin, size) };
     });
     const whole = assembleHandoff(pyramid, parts);
-    await writeReduce({ plan: pyramid, voxels: whole.data, targets: volumeTargets(manifest.config, deps.out) });
+    const recorded = recordingStore(deps.out);
+    await writeReduce({ plan: pyramid, voxels: whole.data, targets: volumeTargets(manifest.config, recorded.store) });
+    reduceOutputs = recorded.written;
+  } else if (pyramid.handoffScale === undefined) {
+    reduceOutputs = {};
   }
+  const report = recordingStore(deps.out);
+  const reportDeps: StepDeps = { ...deps, out: report.store };
   const pairs = await deps.runs.listTasks(manifest.run, "align");
   const results = new Map(pairs.map((t) => [Number(t.id.slice("align-".length)), t.outcome as PairResult]));
-  await writeReport(deps, manifest, plan, results);
-  if (!options.keepTmp) await deleteTmp(deps);
+  await writeReport(reportDeps, manifest, plan, results);
   const volumes = [keys.volume("jpeg"), ...(manifest.config.raw ? [keys.volume("raw")] : [])];
   const objects = (await Promise.all(volumes.map((v) => deps.out.list(v)))).reduce((n, list) => n + list.length, 0);
   const summary: RunSummary = {
@@ -52,11 +77,30 @@ export async function finalizeRun(deps: StepDeps, manifest: RunManifest, plan: R
     substitutions: plan.substitutions,
     flaggedPairs: [...results].filter(([, r]) => r && r.flags.length > 0).map(([z, r]) => ({ z, flags: r.flags })),
   };
-  await writeSummary(deps.out, summary, plan, manifest.config.align);
-  return summary;
+  await writeSummary(reportDeps.out, summary, plan, manifest.config.align);
+  // Written before finalize by the enumerate and plan steps; recorded here so a rerun checks them too.
+  const finalizeOutputs: OutputSizes = { ...report.written };
+  for (const key of [keys.manifest, ...volumes.map((v) => `${v}info`)]) {
+    const bytes = await deps.out.get(key);
+    if (!bytes) throw new PermanentError(`${key} is missing: it was written before finalize and something removed it`);
+    finalizeOutputs[key] = bytes.byteLength;
+  }
+  return { summary, reduceOutputs, finalizeOutputs };
 }
 
-async function deleteTmp(deps: StepDeps): Promise<void> {
-  const tmp = await deps.out.list(keys.tmpPrefix);
-  await mapLimit(tmp, 32, (key) => deps.out.delete(key));
+/**
+ * finalizeRun, then the run marked done with its outputs in one update, then tmp/ deleted (unless kept).
+ * The same for the local sequence and the cloud's finalize step.
+ */
+export async function finishRun(
+  deps: StepDeps,
+  manifest: RunManifest,
+  plan: RunPlan,
+  options: { keepTmp: boolean; reduce?: boolean; now: () => Date },
+): Promise<RunSummary> {
+  const { summary, reduceOutputs, finalizeOutputs } = await finalizeRun(deps, manifest, plan, { reduce: options.reduce });
+  const outputs = { [FINALIZE_OUTPUTS]: finalizeOutputs, ...(reduceOutputs ? { [REDUCE_OUTPUTS]: reduceOutputs } : {}) };
+  await deps.runs.updateRun(manifest.run, { status: "done", details: { summary, ...outputs, [REPAIR]: null, finishedAt: options.now().toISOString() } });
+  if (!options.keepTmp) await deleteRunTmp(deps.out, manifest, plan);
+  return summary;
 }

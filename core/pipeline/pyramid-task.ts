@@ -6,10 +6,12 @@ import type { MetadataCache } from "./cache.js";
 import type { TaskDeps } from "./deps.js";
 import { keys } from "./keys.js";
 import type { RunManifest } from "./manifest.js";
+import { recordingStore, type OutputSizes } from "./output-ledger.js";
 import { volumeTargets, type RunPlan } from "./run-plan.js";
 import type { PyramidTask } from "./tasks.js";
 
-export async function pyramidTask(task: PyramidTask, deps: TaskDeps, cache: MetadataCache): Promise<{ voxels: number }> {
+/** `outputs`: the shard files (or chunks) the task wrote, with sizes: the run's ledger (output-ledger.ts). */
+export async function pyramidTask(task: PyramidTask, deps: TaskDeps, cache: MetadataCache): Promise<{ voxels: number; outputs: OutputSizes }> {
   const manifest = await cache.read<RunManifest>(deps.out, task.run, keys.manifest, "the run was not enumerated");
   const plan = await cache.read<RunPlan>(deps.out, task.run, keys.plan, "the run was not planned");
   const box = cubeBoxAt(plan.pyramid, task.cube, 0);
@@ -23,7 +25,8 @@ export async function pyramidTask(task: PyramidTask, deps: TaskDeps, cache: Meta
     if (tile.length !== w * h) throw new PermanentError(`${key} holds ${tile.length} bytes, expected ${w}x${h}`);
     voxels.set(tile, k * w * h);
   }
-  const handoff = await writeCube({ plan: plan.pyramid, cube: task.cube, voxels, targets: volumeTargets(manifest.config, deps.out) });
+  const volumes = recordingStore(deps.out);
+  const handoff = await writeCube({ plan: plan.pyramid, cube: task.cube, voxels, targets: volumeTargets(manifest.config, volumes.store) });
   if (handoff) await deps.out.put(keys.cubeTop(task.cube), handoff.block.data);
-  return { voxels: voxels.length };
+  return { voxels: voxels.length, outputs: volumes.written };
 }

@@ -7,14 +7,20 @@ import type { RunRecord, TaskMessage } from "../ports.js";
 import { bridgeTasks } from "./bridge-tasks.js";
 import type { StepDeps } from "./deps.js";
 import { enumerateSlices } from "./enumerate.js";
-import { finalizeRun, type RunSummary } from "./finalize.js";
+import { finishRun, type RunSummary } from "./finalize.js";
+import type { RunManifest } from "./manifest.js";
 import { openRun } from "./open-run.js";
+import { describeDamage, findDamage, runLedger, type Damage } from "./output-ledger.js";
 import { planRun } from "./plan.js";
+import { REPAIR, repairFor, type Repair } from "./repair.js";
 import type { FailedTask, ProgressSink, StageRunner } from "./stage-runner.js";
 import { task } from "./tasks.js";
+import { deleteLeftoverTmp } from "./tmp-layout.js";
 
 export interface IngestOptions {
   config: IngestConfig;
+  /** The manifest of `config` over the source, when the caller enumerated already (to check its output folder). */
+  manifest?: RunManifest;
   runner: StageRunner;
   progress: ProgressSink;
   /** Keep tmp/ (rendered tiles, features) after a successful run. */
@@ -45,18 +51,28 @@ export class RunFailedError extends PermanentError {
 
 export async function runIngest(deps: StepDeps, options: IngestOptions): Promise<IngestResult> {
   const now = options.now ?? (() => new Date());
-  const manifest = await enumerateSlices(deps.source, options.config, deps.sourceName);
-  const run = await openRun(deps, manifest, {}, now);
+  const manifest = options.manifest ?? (await enumerateSlices(deps.source, options.config, deps.sourceName));
+  let run = await openRun(deps, manifest, {}, now);
   const executed: Record<string, number> = {};
   const skipped: Record<string, number> = {};
   if (run.status === "done") {
-    options.progress.message(`run ${run.run} is already done; nothing to do`);
-    return { run: run.run, summary: run.details.summary as RunSummary, executed, skipped };
+    const ledger = await runLedger(deps.runs, run);
+    const damage = ledger && (await findDamage(deps.out, ledger));
+    if (ledger && damage?.length === 0) {
+      if (!options.keepTmp) await deleteLeftoverTmp(deps.out, manifest);
+      options.progress.message(`run ${run.run} is already done and its ${ledger.length} recorded outputs are in place; nothing to do`);
+      return { run: run.run, summary: run.details.summary as RunSummary, executed, skipped };
+    }
+    const repair = repairFor(await planRun(deps, manifest), damage);
+    options.progress.message(damageMessage(run.run, damage, repair));
+    run = await deps.runs.updateRun(run.run, { status: "planning", details: { [REPAIR]: repair } });
   }
+  const repair = (run.details[REPAIR] ?? undefined) as Repair | undefined;
 
-  const stage = async (name: string, status: RunRecord["status"], all: TaskMessage[]): Promise<void> => {
+  const stage = async (name: string, status: RunRecord["status"], all: TaskMessage[], redo: readonly string[] = []): Promise<void> => {
     await deps.runs.updateRun(run.run, { status, totals: { [name]: all.length } });
-    const done = new Set((await deps.runs.listTasks(run.run, name)).filter((t) => t.status === "done").map((t) => t.id));
+    const again = new Set(redo);
+    const done = new Set((await deps.runs.listTasks(run.run, name)).filter((t) => t.status === "done" && !again.has(t.id)).map((t) => t.id));
     const todo = all.filter((t) => !done.has(t.id));
     executed[name] = todo.length;
     skipped[name] = all.length - todo.length;
@@ -80,10 +96,24 @@ export async function runIngest(deps: StepDeps, options: IngestOptions): Promise
   await deps.runs.updateRun(run.run, { status: "planning" });
   const plan = await planRun(deps, manifest);
   await deps.runs.updateRun(run.run, { details: { box: plan.box, substitutions: plan.substitutions } });
-  await stage("render", "rendering", zs.map((z) => task.render(run.run, z)));
-  await stage("pyramid", "pyramid", plan.cubes.map((cube) => task.pyramid(run.run, cube)));
+  const redoRender = (repair?.render ?? []).map((z) => task.render(run.run, z).id);
+  await stage("render", "rendering", zs.map((z) => task.render(run.run, z)), redoRender);
+  await stage("pyramid", "pyramid", plan.cubes.map((cube) => task.pyramid(run.run, cube)), repair?.pyramid);
   await deps.runs.updateRun(run.run, { status: "finalizing" });
-  const summary = await finalizeRun(deps, manifest, plan, { keepTmp: options.keepTmp ?? false });
-  await deps.runs.updateRun(run.run, { status: "done", details: { summary, finishedAt: now().toISOString() } });
+  const summary = await finishRun(deps, manifest, plan, { keepTmp: options.keepTmp ?? false, reduce: repair?.reduce ?? true, now });
   return { run: run.run, summary, executed, skipped };
+}
+
+/** One line: what is damaged and what the rerun redoes about it. */
+function damageMessage(run: string, damage: readonly Damage[] | undefined, repair: Repair): string {
+  const parts = [
+    ...(repair.render.length > 0 ? [`${repair.render.length} render task(s)`] : []),
+    ...(repair.pyramid.length > 0 ? [`${repair.pyramid.length} pyramid task(s)`] : []),
+    ...(repair.reduce ? ["the scales above the cube size"] : []),
+  ];
+  const redo = `redoing ${[...parts, "the report"].join(", ")}`;
+  if (damage === undefined) return `run ${run} is done but recorded no list of its outputs to check; ${redo}`;
+  const shown = damage.slice(0, 3).map(describeDamage).join(", ");
+  const more = damage.length > 3 ? ` and ${damage.length - 3} more` : "";
+  return `run ${run}: the finished output is damaged (${shown}${more}); ${redo}`;
 }

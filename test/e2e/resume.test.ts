@@ -2,7 +2,7 @@
 // uninterrupted run's, object for object, and tasks recorded as done before the kill must not run again.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openLocalState } from "../../adapters/local/local-state.js";
@@ -34,9 +34,9 @@ test("a run killed mid-render resumes to byte-identical output without redoing f
   assert.equal(stopped.signal, "SIGKILL", `the run was not killed mid-render:\n${stopped.stderr}`);
 
   // opened the way a rerun opens it: the killed process's locks are stale and are cleared
-  const state = await openLocalState(killed, "killed");
-  const runs = state.runs;
   const run = JSON.parse(reference.stdout).run as string;
+  const state = await openLocalState(killed, "killed", run);
+  const runs = state.runs;
   const doneBefore: Record<string, number> = {};
   for (const stage of ["features", "align", "bridge", "render", "pyramid"]) doneBefore[stage] = (await runs.countTasks(run, stage)).done;
   await state.close();
@@ -54,6 +54,8 @@ test("a run killed mid-render resumes to byte-identical output without redoing f
   assert.equal(result.executed.render, 24 - doneBefore.render);
   assert.match(resumed.stderr, /render: 24 task\(s\) \(\d+ already done, resuming\)/);
 
-  // checksums() lists every file (temporary ones too), so a leftover of the killed writer would show here
   assert.deepEqual(await checksums(killed), await checksums(clean));
+  // The killed writers' temporary files live in the run's own .emingest/writes/ (never beside the objects,
+  // where a user's *.partial could be taken for one): the resume removed them.
+  assert.deepEqual(readdirSync(path.join(killed, ".emingest", "writes")), []);
 });
