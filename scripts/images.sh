@@ -131,6 +131,8 @@ start() {
     sleep 0.2
   done
   log "dockerd ($driver, data root $DATA_ROOT) up in $(since "$t0") s"
+  # Containers a killed test run left behind (stopped with their daemon; this data root is ours alone).
+  DOCKER_HOST="unix://$dir/docker.sock" "$DOCKER" container prune -f > /dev/null
   if [ -n "$owner" ]; then
     # Detached; ends on its own once the daemon is stopped (DIR/daemon.pid removed).
     setsid bash -c 'while kill -0 "$1" 2> /dev/null && [ -f "$2/daemon.pid" ]; do sleep 1; done; [ -f "$2/daemon.pid" ] && "$3" stop "$2"' \
