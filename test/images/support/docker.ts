@@ -32,6 +32,8 @@ export interface ContainerOptions {
   entrypoint?: string;
   user?: string;
   volumes?: readonly string[];
+  /** More `docker run` flags (capabilities, security options) a service's sandbox may need. */
+  runFlags?: readonly string[];
   /** Each line the container writes to stdout or stderr, as it comes. */
   onLine?: (line: string) => void;
 }
@@ -88,6 +90,7 @@ export async function startDocker(): Promise<Docker> {
       if (options.entrypoint !== undefined) args.push("--entrypoint", options.entrypoint);
       if (options.user) args.push("--user", options.user);
       for (const v of options.volumes ?? []) args.push("-v", v);
+      args.push(...(options.runFlags ?? []));
       const id = await cli([...args, image, ...(options.command ?? [])]);
       containers.add(id);
       const lines: string[] = [];
