@@ -16,7 +16,7 @@ import { executionsClient } from "../../adapters/gcp/workflow-starter.js";
 import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
 import { startExecutionsShim, type ExecutionsShim } from "../cloud/support/executions-shim.js";
 import { localRun, makeStack, readBucketTree, readTree, uploadFolder, waitFor, waitForExecution } from "../cloud/support/pipeline.js";
-import { freePort, startDocker, waitHealthy, type Container, type Docker, type ImageName } from "./support/docker.js";
+import { cleanUp, freePort, startDocker, waitHealthy, type Container, type Docker, type ImageName } from "./support/docker.js";
 import { startHoldProxy, type HoldProxy } from "./support/hold-proxy.js";
 
 let docker: Docker;
@@ -123,9 +123,7 @@ before(async () => {
 
 after(async () => {
   for (const close of closers.reverse()) await close().catch(() => undefined);
-  await docker?.stop();
-  await emu?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await cleanUp(docker?.stop, emu?.stop, () => work && rmSync(work, { recursive: true, force: true }));
 });
 
 async function assertSameAsLocal(run: string, local: string): Promise<number> {

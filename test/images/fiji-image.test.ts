@@ -20,7 +20,7 @@ import { storageClient } from "../../adapters/gcp/clients.js";
 import { REPO, startEmulators, type Emulators } from "../cloud/support/emulators.js";
 import { runPythonJson } from "../support/python.js";
 import { post } from "../fiji/support/imagej.js";
-import { freePort, startDocker, waitHealthy, type Container, type Docker } from "./support/docker.js";
+import { cleanUp, freePort, startDocker, waitHealthy, type Container, type Docker } from "./support/docker.js";
 
 const exec = promisify(execFile);
 const BUCKET = "fiji-data";
@@ -116,10 +116,7 @@ before(async () => {
 });
 
 after(async () => {
-  await docker?.stop();
-  archiveServer?.close();
-  await emu?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await cleanUp(docker?.stop, () => archiveServer?.close(), emu?.stop, () => work && rmSync(work, { recursive: true, force: true }));
 });
 
 const FIJI = "fiji --headless -batch macro.ijm";

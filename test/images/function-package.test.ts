@@ -16,7 +16,7 @@ import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { REPO, startEmulators, type Emulators } from "../cloud/support/emulators.js";
 import { startExecutionsShim, type ExecutionsShim } from "../cloud/support/executions-shim.js";
 import { makeStack, uploadFolder, waitFor } from "../cloud/support/pipeline.js";
-import { freePort, startDocker, type Container, type Docker } from "./support/docker.js";
+import { cleanUp, freePort, startDocker, type Container, type Docker } from "./support/docker.js";
 
 const exec = promisify(execFile);
 const BASE = "node:22-bookworm-slim";
@@ -94,10 +94,7 @@ before(async () => {
 });
 
 after(async () => {
-  await shim?.close();
-  await docker?.stop();
-  await emu?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await cleanUp(shim?.close, docker?.stop, emu?.stop, () => work && rmSync(work, { recursive: true, force: true }));
 });
 
 test("the archive Terraform uploads holds the compiled function, package.json with main at it, and the lock file, nothing else", async (t) => {

@@ -15,7 +15,7 @@ import { promisify } from "node:util";
 import { apply, compose, corners, IDENTITY, invert, type Affine } from "../../core/geometry/affine.js";
 import { stepAbout } from "../../core/sample/index.js";
 import { REPO } from "../cloud/support/emulators.js";
-import { freePort, startDocker, waitHealthy, type Docker, type ImageName } from "./support/docker.js";
+import { cleanUp, freePort, startDocker, waitHealthy, type Docker, type ImageName } from "./support/docker.js";
 
 const exec = promisify(execFile);
 const SERVICES = ["align", "emwrite"] as const;
@@ -29,8 +29,7 @@ before(async () => {
   work = mkdtempSync(path.join(tmpdir(), "emimages-"));
 });
 after(async () => {
-  await docker?.stop();
-  if (work) rmSync(work, { recursive: true, force: true });
+  await cleanUp(docker?.stop, () => work && rmSync(work, { recursive: true, force: true }));
 });
 
 /** A configuration that starts the service without reaching anything (nothing is called before a task). */

@@ -129,6 +129,20 @@ function parseEnv(text: string): Record<string, string> {
   return env;
 }
 
+/** Runs every clean-up step even when one fails (a leaked emulator or daemon outlives the test), then
+ * throws the first failure. */
+export async function cleanUp(...steps: Array<(() => unknown) | undefined>): Promise<void> {
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      await step?.();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length) throw failures[0];
+}
+
 export async function freePort(): Promise<number> {
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
