@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite from a fresh clone: set-up (npm packages, build, oracle venv), lint, then every test
-# under test/ (unit, interop with tensorstore and OpenCV, end to end). Fails on any failure and when no test ran.
+# under test/ (unit, interop with tensorstore and OpenCV, end to end, and test/images: the service images built
+# by scripts/images.sh and run as containers, layers cached in ~/.cache/emingest/docker). Fails on any failure
+# and when no test ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh

@@ -1,0 +1,200 @@
+// The emulated cloud on the real images: services/align and services/emwrite run as containers of the
+// images scripts/images.sh builds (host network, configured by environment exactly as Cloud Run configures
+// them), behind the Pub/Sub emulator's push subscriptions and the workflow (workflows-yaml/ingest.yaml on
+// the workflows emulator); the upload function runs under the Functions Framework. The output must equal
+// the local CLI's byte for byte, also after an emwrite container is killed mid-task (docker kill) and
+// Pub/Sub redelivers to its replacement.
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import type { Bucket, Storage } from "@google-cloud/storage";
+import { firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
+import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
+import { executionsClient } from "../../adapters/gcp/workflow-starter.js";
+import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
+import { startExecutionsShim, type ExecutionsShim } from "../cloud/support/executions-shim.js";
+import { localRun, makeStack, readBucketTree, readTree, uploadFolder, waitFor, waitForExecution } from "../cloud/support/pipeline.js";
+import { cleanUp, freePort, startDocker, waitHealthy, type Container, type Docker, type ImageName } from "./support/docker.js";
+import { startHoldProxy, type HoldProxy } from "./support/hold-proxy.js";
+
+let docker: Docker;
+let refs: Record<ImageName, string>;
+let emu: Emulators;
+let work: string;
+let shim: ExecutionsShim;
+let storage: Storage;
+let out: Bucket;
+let runs: FirestoreRunStore;
+let proxy: HoldProxy;
+const closers: Array<() => Promise<unknown>> = [];
+const ports = { align: 0, emwrite: 0 };
+const url = (service: "align" | "emwrite") => `http://127.0.0.1:${ports[service]}`;
+
+/** A service container configured as terraform/services.tf configures the Cloud Run service (emwrite
+ * reaches the bucket through the proxy that can hold an upload). */
+async function startService(service: "align" | "emwrite", onLine?: (line: Record<string, unknown>) => void): Promise<Container> {
+  const c = await docker.start(refs[service], {
+    network: "host",
+    env: {
+      GOOGLE_CLOUD_PROJECT: emu.config.projectId,
+      STORAGE_API_ENDPOINT: service === "emwrite" ? proxy.url : emu.env.STORAGE_API_ENDPOINT,
+      FIRESTORE_EMULATOR_HOST: emu.env.FIRESTORE_EMULATOR_HOST,
+      PUBSUB_EMULATOR_HOST: emu.env.PUBSUB_EMULATOR_HOST,
+      METADATA_SERVER_DETECTION: "none",
+      SOURCE_BUCKETS: "emingest-src,emingest-src2",
+      OUTPUT_BUCKET: "emingest-out",
+      ALIGN_TOPIC: "emingest-align",
+      EMWRITE_TOPIC: "emingest-emwrite",
+      RUNS_COLLECTION: "runs",
+      PORT: String(ports[service]),
+      HOST: "127.0.0.1",
+    },
+    onLine: (line) => {
+      if (onLine && line.startsWith("{")) onLine(JSON.parse(line) as Record<string, unknown>);
+    },
+  });
+  await waitHealthy(`${url(service)}/healthz`, c);
+  return c;
+}
+
+const labels = (line: Record<string, unknown>) => (line["logging.googleapis.com/labels"] ?? {}) as Record<string, string>;
+
+let emwrite: Container;
+const emwriteLines: Record<string, unknown>[] = [];
+
+before(async () => {
+  docker = await startDocker();
+  [refs, emu] = await Promise.all([docker.build(["align", "emwrite"]), startEmulators(["pubsub", "firestore", "gcs", "workflows"])]);
+  work = mkdtempSync(path.join(tmpdir(), "emcontainers-"));
+  proxy = await startHoldProxy(emu.env.STORAGE_API_ENDPOINT);
+  closers.push(() => proxy.close());
+  storage = storageClient(emu.config);
+  await storage.createBucket("emingest-src");
+  await storage.createBucket("emingest-src2");
+  [out] = await storage.createBucket("emingest-out");
+  const db = firestoreClient(emu.config);
+  closers.push(() => db.terminate());
+  runs = new FirestoreRunStore(db);
+  const pubsub = pubsubClient(emu.config);
+  closers.push(() => pubsub.close());
+  const [events] = await pubsub.createTopic(emu.env.EMULATOR_EVENT_TOPIC);
+  const [alignTopic] = await pubsub.createTopic("emingest-align");
+  const [emwriteTopic] = await pubsub.createTopic("emingest-emwrite");
+  const [dead] = await pubsub.createTopic("emingest-dead");
+
+  ports.align = await freePort();
+  ports.emwrite = await freePort();
+  await startService("align");
+  emwrite = await startService("emwrite", (l) => emwriteLines.push(l));
+  shim = await startExecutionsShim(emu.env.WORKFLOWS_EMULATOR_URL, emu.env.WORKFLOWS_EMULATOR_SOURCE);
+  closers.push(() => shim.close());
+
+  // The function reads its configuration from the environment, as deployed (terraform/locals.tf function_env).
+  Object.assign(process.env, {
+    GOOGLE_CLOUD_PROJECT: emu.config.projectId,
+    STORAGE_API_ENDPOINT: emu.env.STORAGE_API_ENDPOINT,
+    FIRESTORE_EMULATOR_HOST: emu.env.FIRESTORE_EMULATOR_HOST,
+    PUBSUB_EMULATOR_HOST: emu.env.PUBSUB_EMULATOR_HOST,
+    SOURCE_BUCKETS: "emingest-src,emingest-src2",
+    OUTPUT_BUCKET: "emingest-out",
+    WORKFLOWS_ENDPOINT: shim.url,
+    ALIGN_URL: url("align"),
+    EMWRITE_URL: url("emwrite"),
+    WORKFLOW_POLL_SECONDS: "1",
+  });
+  await import("../../functions/ingest/index.js");
+  const { getTestServer } = await import("@google-cloud/functions-framework/testing");
+  const fnServer = getTestServer("ingest");
+  await new Promise<void>((resolve) => fnServer.listen(0, "127.0.0.1", resolve));
+  const address = fnServer.address();
+  const fnUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  closers.push(() => new Promise((resolve) => fnServer.close(resolve)));
+
+  const retryPolicy = { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 2 } };
+  const deadLetterPolicy = { deadLetterTopic: dead.name, maxDeliveryAttempts: 5 };
+  const eventPath = `/projects/${emu.config.projectId}/topics/${emu.env.EMULATOR_EVENT_TOPIC}`;
+  await events.createSubscription("ingest-fn", { pushConfig: { pushEndpoint: `${fnUrl}${eventPath}` }, ackDeadlineSeconds: 60, retryPolicy });
+  await alignTopic.createSubscription("align-push", { pushConfig: { pushEndpoint: `${url("align")}/` }, ackDeadlineSeconds: 60, retryPolicy, deadLetterPolicy });
+  await emwriteTopic.createSubscription("emwrite-push", { pushConfig: { pushEndpoint: `${url("emwrite")}/` }, ackDeadlineSeconds: 30, retryPolicy, deadLetterPolicy });
+  await dead.createSubscription("dead-push", { pushConfig: { pushEndpoint: `${url("emwrite")}/dead-letter` } });
+});
+
+after(async () => {
+  for (const close of closers.reverse()) await close().catch(() => undefined);
+  await cleanUp(docker?.stop, emu?.stop, () => work && rmSync(work, { recursive: true, force: true }));
+});
+
+async function assertSameAsLocal(run: string, local: string): Promise<number> {
+  const cloud = await readBucketTree(out, `${run}/`);
+  const reference = await readTree(local);
+  assert.deepEqual([...cloud.keys()], [...reference.keys()]);
+  for (const [key, bytes] of reference) assert.ok(bytes.equals(cloud.get(key)!), `${key} differs from the local run`);
+  return reference.size;
+}
+
+test("upload slices + ingest.json: the function, Pub/Sub, the workflow and the service containers finish the run; output byte-identical to the local CLI", async (t) => {
+  const slices = path.join(work, "a");
+  const local = path.join(work, "a-local");
+  await makeStack(slices, 4, 256, { cube: 64 });
+  await localRun(slices, local);
+  await uploadFolder(storage.bucket("emingest-src"), "stack-a/", slices, "ingest.json");
+  const execution = await waitFor("the workflow execution", async () => shim.executions[0], 60_000);
+  const run = JSON.parse(execution.argument).run as string;
+  const record = await waitFor(`run ${run} to finish`, async () => {
+    const r = await runs.getRun(run);
+    return r && (r.status === "done" || r.status === "failed") ? r : undefined;
+  }, 300_000, 500);
+  assert.equal(record.status, "done", JSON.stringify(record.details));
+  await shim.settled();
+  assert.equal(shim.executions[0].state, "SUCCEEDED", JSON.stringify(shim.executions[0].error));
+  const objects = await assertSameAsLocal(run, local);
+  assert.deepEqual(await runs.countTasks(run, "align"), { done: 3, failed: 0 });
+  assert.deepEqual(await runs.countTasks(run, "render"), { done: 4, failed: 0 });
+  assert.ok(emwriteLines.some((l) => labels(l).run === run), "the emwrite container did the run's work");
+  t.diagnostic(`${objects} objects identical to the local run`);
+});
+
+test("docker kill of the emwrite container mid-render: Pub/Sub redelivers to a new container, the volume is identical", async (t) => {
+  const slices = path.join(work, "b");
+  const local = path.join(work, "b-local");
+  await makeStack(slices, 4, 200, { skipAlign: true, cube: 64 });
+  await localRun(slices, local);
+  await uploadFolder(storage.bucket("emingest-src2"), "stack-b/", slices);
+
+  // emwrite's first upload of this run (a rendered tile) is held: its task cannot finish before the kill.
+  const first = emwrite;
+  const earlier = first.lines.length;
+  const held = proxy.holdNextUpload();
+  const client = executionsClient({ endpoint: shim.url });
+  t.after(() => client.close());
+  // The workflow's step calls go to align (both services serve them): the Python workflows emulator crashes
+  // on a refused connection, where Cloud Workflows would retry, and emwrite is down for a moment here.
+  const data = { source: "gs://emingest-src2/stack-b", alignUrl: url("align"), emwriteUrl: url("align"), pollSeconds: 1 };
+  const parent = `projects/${emu.config.projectId}/locations/us-central1/workflows/ingest`;
+  const [created] = await client.createExecution({ parent, execution: { argument: JSON.stringify(data) } });
+  await held;
+  // SIGKILL, as when an instance dies: no response, no goodbye. Pub/Sub redelivers what it never answered.
+  await docker.cli(["kill", first.id]);
+  await first.exited;
+  assert.equal(await docker.cli(["inspect", "-f", "{{.State.ExitCode}}", first.id]), "137", "the container died of SIGKILL");
+  const events = first.lines.slice(earlier).filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const began = (verb: string) => new Set(events.filter((e) => String(e.message).endsWith(verb)).map((e) => labels(e).task));
+  const finishedThere = began(" done");
+  const inFlight = [...began(" started")].filter((task) => task.startsWith("render") && !finishedThere.has(task));
+  assert.ok(inFlight.length > 0, `a render task was in flight when the container was killed:\n${first.lines.join("\n")}`);
+  const redelivered = new Set<string>();
+  emwrite = await startService("emwrite", (l) => {
+    if (inFlight.includes(labels(l).task) && String(l.message).endsWith(" started")) redelivered.add(labels(l).task);
+  });
+
+  const finished = await waitForExecution(client, created.name);
+  assert.equal(finished.state, "SUCCEEDED", JSON.stringify(finished.error));
+  const run = (JSON.parse(finished.result ?? "{}") as { run: string }).run;
+  assert.deepEqual(await runs.countTasks(run, "render"), { done: 4, failed: 0 });
+  for (const task of inFlight) assert.equal((await runs.getTask(run, task))?.status, "done", task);
+  assert.deepEqual([...redelivered].sort(), [...inFlight].sort(), "the new container got every task the killed one was running");
+  const objects = await assertSameAsLocal(run, local);
+  t.diagnostic(`killed during ${inFlight.join(", ")}; ${objects} objects identical to the local run`);
+});
