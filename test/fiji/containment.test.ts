@@ -44,7 +44,10 @@ before(async () => {
   scratch = scratchRoot();
 });
 after(async () => {
-  for (const s of servers) s.close();
+  for (const s of servers) {
+    s.closeAllConnections();
+    s.close();
+  }
   await emu?.stop();
   if (scratch) rmSync(scratch, { recursive: true, force: true });
 });
@@ -178,14 +181,17 @@ test("no network: a port open on 127.0.0.1 and the metadata server (169.254.169.
   let connections = 0;
   const listener = createTcpServer((socket) => {
     connections += 1;
-    socket.end("HTTP/1.0 200 OK\r\ncontent-length: 6\r\n\r\nsecret");
+    socket.destroy();
   });
   await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
-  t.after(() => listener.close());
+  t.after(() => new Promise<void>((resolve) => listener.close(() => resolve())));
   const port = (listener.address() as AddressInfo).port;
   // The control: the port answers whoever is outside the sandbox.
-  await new Promise<void>((resolve, reject) => connect(port, "127.0.0.1", resolve).on("error", reject).unref());
-  await new Promise((r) => setTimeout(r, 100));
+  await new Promise<void>((resolve, reject) => {
+    const socket = connect(port, "127.0.0.1", () => (socket.destroy(), resolve()));
+    socket.on("error", reject);
+  });
+  for (let i = 0; connections === 0 && i < 100; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(connections, 1);
 
   const url = await startApp(60_000);
