@@ -1,12 +1,15 @@
 // The process side of a fiji job's sandbox: bubblewrap (Debian's bwrap 0.8), started as root, makes the job's
-// namespaces, then util-linux setpriv drops to the unprivileged job user before anything of the job runs.
-//  - PID namespace: PID 1 is a shell, already the job user, that starts the command as PID 2, reaps whatever
-//    is orphaned to it, and exits with the command's status when the command exits. When PID 1 exits, the
-//    kernel kills every other process of the namespace (setsid, double-forked and daemonized children, an
-//    Xvfb) and reaps them before PID 1 itself can be reaped; bwrap (--as-pid-1, so no reaper of its own whose
-//    status it would pass on early) waits for exactly that. So when the outer bwrap exits, nothing of the job
-//    is left, not even a zombie. On timeout the server SIGKILLs that PID 1 (its host PID comes from
-//    --json-status-fd), with the same effect; --die-with-parent does it when the server itself dies.
+// namespaces; util-linux setpriv drops the job's command to the unprivileged job user.
+//  - PID namespace: PID 1 is a fixed shell (root, running nothing of the job's) that starts the command as
+//    PID 2 through setpriv, reaps whatever is orphaned to it, and exits with the command's status when the
+//    command exits. When PID 1 exits, the kernel kills every other process of the namespace (setsid,
+//    double-forked and daemonized children, an Xvfb) and reaps them before PID 1 itself can be reaped; bwrap
+//    (--as-pid-1, so no reaper of its own, whose early report of PID 2's status it would pass on) waits for
+//    exactly that. So when the outer bwrap exits, nothing of the job is left, not even a zombie. On timeout
+//    the server SIGKILLs that PID 1 (its host PID comes from --json-status-fd), with the same effect. When
+//    the server itself dies, the outer bwrap dies with it and PID 1 with that (--die-with-parent). PID 1
+//    stays root for that: the outer bwrap keeps no capability, so the kernel would not deliver its
+//    parent-death signal to a PID 1 of another uid (measured: a job-user PID 1 outlived its bwrap).
 //  - Network namespace with only a loopback of its own: no metadata server, no bucket, no service on the host.
 //  - Mount namespace: / read-only; fresh /proc (only the job's processes), /dev, /tmp, /var/tmp, /dev/shm;
 //    the scratch root hidden under an empty tmpfs and only this job's folder bound back, read-write.
@@ -15,8 +18,8 @@
 // still owns every root-owned file on the host (measured: it reads a root 0600 file). The uid must really
 // change, which is setpriv's job. bwrap as root needs no user namespace, so the kernel's user-namespace
 // surface stays closed to jobs.
-// A job's own exit is told apart from a sandbox that did not start by one byte that PID 1, already the job user
-// inside every namespace, writes to fd 4 (then closes) before it starts the command.
+// A job's own exit is told apart from a sandbox that did not start by one byte that the command's shell,
+// already the job user inside every namespace, writes to fd 4 (then closes) before it becomes the command.
 import { spawn } from "node:child_process";
 import type { Readable } from "node:stream";
 import type { ExecResult } from "../../core/fiji/job.js";
@@ -34,8 +37,10 @@ export interface JailSpec {
 
 const READY_FD = 4;
 const STATUS_FD = 3;
-/** PID 1, the job user: says "ready" on fd 4 and closes it, runs the command, reaps, exits with its status. */
-const INIT = `printf R >&${READY_FD} && exec ${READY_FD}>&- || exit 125; "$@" & wait "$!"`;
+/** PID 1: starts "$@" (setpriv ... the command), lets go of fd 4, reaps until it exits, exits with its status. */
+const INIT = `"$@" & exec ${READY_FD}>&-; wait "$!"`;
+/** The command's shell, the job user: enters the job's folder, says "ready" on fd 4, closes it, becomes the command. */
+const READY = `cd "$1" && shift && printf R >&${READY_FD} && exec ${READY_FD}>&- && exec "$@"`;
 
 export function jailArgv(spec: JailSpec): string[] {
   const { uid, gid } = spec.runAs;
@@ -52,11 +57,13 @@ export function jailArgv(spec: JailSpec): string[] {
     "--perms", "1777", "--tmpfs", "/var/tmp",
     "--tmpfs", spec.root,
     "--bind", spec.dir, spec.dir,
-    "--chdir", spec.dir,
     "--json-status-fd", String(STATUS_FD),
-    "--",
+    // PID 1 keeps only what setpriv needs to drop to the job user (so not even entering the job's 0700 folder:
+    // the job's shell does that, below).
+    "--cap-drop", "ALL", "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--cap-add", "CAP_SETPCAP",
+    "--", "/bin/sh", "-c", INIT, "fiji-init",
     spec.setpriv, `--reuid=${uid}`, `--regid=${gid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
-    "--", "/bin/sh", "-c", INIT, "fiji-job", ...spec.command,
+    "--", "/bin/sh", "-c", READY, "fiji-job", spec.dir, ...spec.command,
   ];
 }
 

@@ -8,6 +8,7 @@
 // The job user here is a uid of this test's own, with no passwd entry, so the /proc scan sees only its jobs.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { readdirSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { createServer as createTcpServer, connect, type AddressInfo } from "node:net";
@@ -218,4 +219,18 @@ test("no network: a port open on 127.0.0.1 and the metadata server (169.254.169.
   assert.doesNotMatch(stdout, /connected/);
   assert.equal(connections, 1, "no connection from inside the sandbox reached the port");
   assertNothingLeft("network jobs");
+});
+
+test("when the server itself dies mid-job, the job's processes die with it", async (t) => {
+  const helper = new URL("./support/die-mid-job.js", import.meta.url).pathname;
+  // A root of its own: the dead server leaves its scratch folder behind (the next start does not delete it).
+  const root = scratchRoot();
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const { code, signal, stdout } = await new Promise<{ code: number | null; signal: string | null; stdout: string }>((resolve) => {
+    const child = execFile(process.execPath, [helper, root, String(JAILED.uid)], (_error, out) => resolve({ code: child.exitCode, signal: child.signalCode, stdout: out }));
+  });
+  assert.deepEqual([code, signal, stdout], [null, "SIGKILL", "4 processes of the job run\n"]);
+  // The kernel tears the namespace down once the outer bwrap is gone; that takes moments, not the 300 s asked for.
+  for (let i = 0; processesOf(JAILED.uid).length > 0 && i < 200; i++) await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(processesOf(JAILED.uid), [], "no process of the job survives its server");
 });
