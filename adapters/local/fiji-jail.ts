@@ -86,7 +86,8 @@ export function runJailed(spec: JailSpec, run: JailRun): Promise<ExecResult> {
       cwd: "/",
       env: run.env,
       stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"],
-      // Its own process group: a timeout also kills the outer bwrap, whatever state it is in.
+      // Its own process group: a signal meant for the server's group (a terminal's Ctrl-C) does not reach it,
+      // and a timeout before the namespace exists can stop the whole setup.
       detached: true,
     });
     const out = capture(run.maxLogBytes);

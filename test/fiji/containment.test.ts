@@ -222,12 +222,13 @@ test("no network: a port open on 127.0.0.1 and the metadata server (169.254.169.
 });
 
 test("when the server itself dies mid-job, the job's processes die with it", async (t) => {
-  const helper = new URL("./support/die-mid-job.js", import.meta.url).pathname;
+  const helper = new URL("./support/die-mid-job.js", import.meta.url).href;
   // A root of its own: the dead server leaves its scratch folder behind (the next start does not delete it).
   const root = scratchRoot();
   t.after(() => rmSync(root, { recursive: true, force: true }));
   const { code, signal, stdout } = await new Promise<{ code: number | null; signal: string | null; stdout: string }>((resolve) => {
-    const child = execFile(process.execPath, [helper, root, String(JAILED.uid)], (_error, out) => resolve({ code: child.exitCode, signal: child.signalCode, stdout: out }));
+    const script = `const { dieMidJob } = await import(${JSON.stringify(helper)}); await dieMidJob(${JSON.stringify(root)}, ${JAILED.uid});`;
+    const child = execFile(process.execPath, ["--input-type=module", "-e", script], (_error, out) => resolve({ code: child.exitCode, signal: child.signalCode, stdout: out }));
   });
   assert.deepEqual([code, signal, stdout], [null, "SIGKILL", "4 processes of the job run\n"]);
   // The kernel tears the namespace down once the outer bwrap is gone; that takes moments, not the 300 s asked for.

@@ -149,6 +149,9 @@ test("the rename-and-symlink swap the sandbox prevents: reads stay in the folder
   writeFileSync(path.join(moved, "out.png"), "the job's own output");
   chownSync(path.join(moved, "out.png"), JOB_USER.uid, JOB_USER.gid);
   assert.deepEqual(await scratchDir.read("out.png"), { kind: "file", bytes: new TextEncoder().encode("the job's own output") });
+  // A hard link to a root file, which the sandbox's separate mounts refuse (EXDEV), looks like this: root's.
+  writeFileSync(path.join(moved, "linked.png"), SECRET, { mode: 0o600 });
+  assert.deepEqual(await scratchDir.read("linked.png"), { kind: "refused", reason: "belongs to uid 0, not to the job's user" });
   await assert.rejects(scratchDir.remove(), new RegExp(`scratch folder ${scratchDir.path} was replaced while the job ran; left in place`));
   assert.equal(readlinkSync(scratchDir.path), secretDir, "the symlink is left alone");
   assertSecretIntact();
