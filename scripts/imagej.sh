@@ -6,7 +6,8 @@
 #
 # Plain ImageJ 1.x builds its menus (AWT) even in -batch mode, which throws HeadlessException without a display
 # (Fiji's launcher patches that away; plain ij.jar does not). So this also makes sure xvfb-run exists: the
-# service wraps the job in `xvfb-run -a` when FIJI_XVFB=1. It installs Debian's xvfb when missing and root.
+# service wraps the job in `xvfb-run -a` when FIJI_XVFB=1. It installs Debian's xvfb when missing and root, and
+# bubblewrap, the job sandbox.
 #
 # Environment: IMAGEJ_VERSION (default below), IMAGEJ_DIR (default .tools/imagej).
 # Production images install full Fiji instead (services/fiji/Dockerfile); the service runs either.
@@ -37,6 +38,17 @@ if [ ! -s "$JAR" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$VERSION" ]; then
   chmod 0644 "$JAR"
   echo "$VERSION" > "$STAMP"
   log "installed $JAR in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
+fi
+# The service runs every job in bubblewrap (adapters/local/fiji-jail.ts); setpriv comes with util-linux.
+if ! command -v bwrap > /dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+    log "installing bubblewrap (apt-get)"
+    apt-get update -qq >&2 || true
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends bubblewrap >&2
+  else
+    log "bwrap is missing: install Debian's bubblewrap package (root needed)"
+    exit 1
+  fi
 fi
 if ! command -v xvfb-run > /dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then

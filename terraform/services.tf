@@ -14,7 +14,13 @@ resource "google_cloud_run_v2_service" "service" {
     service_account                  = google_service_account.component[each.key].email
     max_instance_request_concurrency = each.value.concurrency
     timeout                          = "${each.value.timeout_seconds}s"
-    execution_environment            = "EXECUTION_ENVIRONMENT_GEN2"
+    # Second generation: a microVM with "full Linux compatibility, including support for all system calls,
+    # namespaces, and cgroups"; the first is gVisor, with "emulation of most, but not all operating system
+    # calls" (https://cloud.google.com/run/docs/about-execution-environments). fiji's job sandbox needs the
+    # namespaces (services/README.md "What a fiji job can and cannot see"): under gVisor, `bwrap --unshare-net`
+    # fails to set up the new loopback (google/gvisor#13438, containers/bubblewrap#745), and the service
+    # would refuse to start. The others run on it too: one environment to reason about.
+    execution_environment = "EXECUTION_ENVIRONMENT_GEN2"
 
     scaling {
       min_instance_count = contains(local.pulled_services, each.key) ? 1 : 0

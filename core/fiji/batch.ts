@@ -5,8 +5,8 @@
 // "run" is optional: without it the run id is "fiji-" and a hash of the jobs (canonical JSON), so the same
 // file always names the same run.
 // A task fails for good (recorded, acked) when its request is bad, an input is missing, a bucket it names is
-// missing or forbidden, or the command fails (non-zero exit, timeout, an output missing): re-running the same
-// macro on the same input gives the same result. Any other store or sandbox fault is retryable (Pub/Sub
+// missing or forbidden, or the command fails (non-zero exit, timeout, an output missing, or refused: over the
+// size limit, not a regular file): re-running the same macro on the same input gives the same result. Any other store or sandbox fault is retryable (Pub/Sub
 // redelivers, then dead-letters).
 import { createHash } from "node:crypto";
 import { PermanentError } from "../errors.js";
@@ -61,7 +61,7 @@ export function fijiTaskRouter(deps: FijiJobDeps, policy: FijiPolicy): (task: Ta
     }
     const result = await runFijiJob(request, deps);
     if (!result.ok) {
-      const why = result.timedOut ? "timed out" : result.exitCode !== 0 ? `exited with ${result.exitCode ?? result.signal}` : `did not write ${result.missingOutputs.join(", ")}`;
+      const why = failureOf(result);
       throw new PermanentError(`task ${task.id}: the command ${why}; stderr: ${tail(result.stderr)}; stdout: ${tail(result.stdout)}`);
     }
     return outcomeOf(result);
@@ -77,6 +77,15 @@ export interface FijiTaskOutcome {
 
 function outcomeOf(result: FijiJobResult): FijiTaskOutcome {
   return { exitCode: result.exitCode, outputs: result.outputs, durationMs: result.durationMs, stdoutTail: tail(result.stdout) };
+}
+
+/** Why a job that ran is not ok, first cause first. */
+function failureOf(result: FijiJobResult): string {
+  if (result.timedOut) return "timed out";
+  if (result.exitCode !== 0) return `exited with ${result.exitCode ?? result.signal}`;
+  const refused = Object.entries(result.refusedOutputs).map(([name, reason]) => `${name} ${reason}`);
+  const missing = result.missingOutputs.length > 0 ? [`did not write ${result.missingOutputs.join(", ")}`] : [];
+  return [...missing, ...(refused.length > 0 ? [`refused output ${refused.join("; ")}`] : [])].join("; ");
 }
 
 function tail(text: string, max = 600): string {

@@ -6,7 +6,9 @@
 //    BucketAccessError): retrying cannot create the bucket or the grant. Output buckets are probed for
 //    existence before the command runs, so such a job fails in seconds instead of after its whole run;
 //  - any other store or sandbox fault is infrastructure (RetryableError: 503 / Pub/Sub retry);
-//  - a command that fails (non-zero exit, timeout, error text) is the job's outcome, returned as data.
+//  - a command that fails (non-zero exit, timeout, error text) is the job's outcome, returned as data; so is
+//    an output the sandbox refuses to read (not a regular file of the job's own, over the size limit): the
+//    same command on the same input would leave it again, so neither is ever retried.
 import { PermanentError, RetryableError, errorMessage } from "../errors.js";
 import { BucketAccessError, type BucketFault } from "./bucket-error.js";
 import { gsUrl, type GsRef } from "./gs-url.js";
@@ -43,11 +45,18 @@ export interface Sandbox {
   create(): Promise<ScratchDir>;
 }
 
+/** What the command left under a mapped output name. */
+export type ScratchFile =
+  | { kind: "file"; bytes: Uint8Array }
+  | { kind: "missing" }
+  /** Something is there, but it is not uploaded: `reason` says why ("is a symbolic link", "is 5 GiB, over ..."). */
+  | { kind: "refused"; reason: string };
+
 export interface ScratchDir {
   readonly path: string;
   write(name: string, bytes: Uint8Array): Promise<void>;
-  /** A regular file's bytes; undefined when missing or not a regular file (a symlink is never followed). */
-  read(name: string): Promise<Uint8Array | undefined>;
+  /** A regular file's bytes, read from the scratch folder made for this job and never through a symbolic link. */
+  read(name: string): Promise<ScratchFile>;
   exec(argv: readonly string[]): Promise<ExecResult>;
   remove(): Promise<void>;
 }
@@ -62,12 +71,14 @@ export interface FijiJobDeps {
 
 /** The command's ExecResult, plus what the job made of it. */
 export interface FijiJobResult extends ExecResult {
-  /** exitCode 0, not timed out, and every mapped output produced. */
+  /** exitCode 0, not timed out, and every mapped output produced and accepted. */
   ok: boolean;
   /** Mapped outputs uploaded: file name -> { url, bytes }. */
   outputs: Record<string, { url: string; bytes: number }>;
   /** Mapped outputs the command did not produce (not uploaded). */
   missingOutputs: string[];
+  /** Mapped outputs that exist but were refused (not uploaded): file name -> why. */
+  refusedOutputs: Record<string, string>;
   durationMs: number;
 }
 
@@ -128,17 +139,23 @@ export async function runFijiJob(request: FijiRequest, deps: FijiJobDeps): Promi
     const run = await infra("running the command", () => scratch.exec(request.argv));
     const outputs: FijiJobResult["outputs"] = {};
     const missingOutputs: string[] = [];
+    const refusedOutputs: Record<string, string> = {};
     for (const { name, ref } of request.outputMap) {
-      const bytes = await infra(`reading output ${name}`, () => scratch.read(name));
-      if (bytes === undefined) {
+      const file = await infra(`reading output ${name}`, () => scratch.read(name));
+      if (file.kind === "missing") {
         missingOutputs.push(name);
         continue;
       }
+      if (file.kind === "refused") {
+        refusedOutputs[name] = file.reason;
+        continue;
+      }
+      const { bytes } = file;
       await infra(`uploading ${name} to ${gsUrl(ref)}`, () => deps.io.put(ref, bytes, contentTypeOf(name)), `output-map.${name}`);
       outputs[name] = { url: gsUrl(ref), bytes: bytes.byteLength };
     }
-    const ok = run.exitCode === 0 && !run.timedOut && missingOutputs.length === 0;
-    return { ok, ...run, outputs, missingOutputs, durationMs: clock() - started };
+    const ok = run.exitCode === 0 && !run.timedOut && missingOutputs.length === 0 && Object.keys(refusedOutputs).length === 0;
+    return { ok, ...run, outputs, missingOutputs, refusedOutputs, durationMs: clock() - started };
   } finally {
     await scratch.remove();
   }

@@ -1,5 +1,6 @@
 // The fiji service's HTTP surface (services/README.md "fiji service"):
-//   POST / or /run   a fiji_cloudrun request -> 200 { ok, exitCode, stdout, stderr, outputs, missingOutputs, ... }
+//   POST / or /run   a fiji_cloudrun request -> 200 { ok, exitCode, stdout, stderr, outputs, missingOutputs,
+//                    refusedOutputs, ... }
 //                    whatever the command did (a failed macro is the job's outcome, not the service's);
 //                    400 bad request (field named), 422 an input object is missing or undecodable, or a
 //                    bucket of input-map/output-map is missing or forbidden (field, bucket, object, fault),
@@ -59,6 +60,7 @@ export function createFijiApp(deps: FijiAppDeps): RequestListener {
         stage: "fiji",
         exitCode: result.exitCode,
         missingOutputs: result.missingOutputs,
+        refusedOutputs: result.refusedOutputs,
       });
       return { status: 200, body: { ...result } };
     } catch (error) {

@@ -1,6 +1,5 @@
 // The fiji service's configuration, parsed once from (env) at start-up (HOUSE-STYLE.md rule 8).
 import { isAbsolute } from "node:path";
-import { tmpdir } from "node:os";
 import type { FijiPolicy } from "../../core/fiji/request.js";
 import type { SandboxOptions } from "../../adapters/local/fiji-sandbox.js";
 
@@ -26,6 +25,8 @@ export interface FijiPullConfig {
 
 /** Moving inputs and outputs is outside FIJI_TIMEOUT_SECONDS (it bounds only the command). */
 const TRANSFER_MARGIN_SECONDS = 600;
+/** A folder of the service's own (made 0711 at start-up when missing), never a shared temp dir. */
+export const DEFAULT_SCRATCH_ROOT = "/var/lib/emingest/fiji-scratch";
 const SUBSCRIPTION = /^(projects\/[a-z][a-z0-9.:-]*\/subscriptions\/)?[A-Za-z][A-Za-z0-9._~+%-]{2,254}$/;
 
 export function fijiConfigFromEnv(env: Readonly<Record<string, string | undefined>>): FijiServiceConfig {
@@ -45,12 +46,11 @@ export function fijiConfigFromEnv(env: Readonly<Record<string, string | undefine
     executables[name] = file;
   }
   if (Object.keys(executables).length === 0) throw new Error("FIJI_EXECUTABLES is not set (e.g. fiji=/opt/fiji/ImageJ-linux64,java=/usr/bin/java)");
-  let runAs: SandboxOptions["runAs"];
-  if (env.FIJI_RUN_AS) {
-    const m = /^([0-9]+):([0-9]+)$/.exec(env.FIJI_RUN_AS);
-    if (!m) throw new Error(`FIJI_RUN_AS="${env.FIJI_RUN_AS}" must be UID:GID`);
-    runAs = { uid: Number(m[1]), gid: Number(m[2]) };
-  }
+  // Jobs always run as an unprivileged user of their own: the sandbox drops to it (adapters/local/fiji-jail.ts).
+  const m = /^([0-9]+):([0-9]+)$/.exec(env.FIJI_RUN_AS ?? "");
+  if (!m) throw new Error(`FIJI_RUN_AS="${env.FIJI_RUN_AS ?? ""}" must be UID:GID of the unprivileged user jobs run as (e.g. 10001:10001)`);
+  const runAs = { uid: Number(m[1]), gid: Number(m[2]) };
+  if (runAs.uid === 0 || runAs.gid === 0) throw new Error(`FIJI_RUN_AS="${env.FIJI_RUN_AS}": jobs may not run as root or in group 0`);
   const timeoutSeconds = int("FIJI_TIMEOUT_SECONDS", 3600, 1);
   let pull: FijiPullConfig | undefined;
   if (env.FIJI_PULL_SUBSCRIPTION) {
@@ -63,7 +63,7 @@ export function fijiConfigFromEnv(env: Readonly<Record<string, string | undefine
   return {
     policy: { buckets, executables, maxInlineBytes: int("FIJI_MAX_INLINE_BYTES", 4 * 1024 * 1024, 1), maxFiles: int("FIJI_MAX_FILES", 256, 1) },
     sandbox: {
-      root: env.FIJI_SCRATCH_ROOT ?? tmpdir(),
+      root: env.FIJI_SCRATCH_ROOT || DEFAULT_SCRATCH_ROOT,
       runAs,
       timeoutMs: timeoutSeconds * 1000,
       javaHeapMb: int("FIJI_JAVA_HEAP_MB", 2048),

@@ -5,9 +5,11 @@ import { createServer } from "node:http";
 import { gcpConfigFromEnv, firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { gcsBucketIO } from "../../adapters/gcp/gcs-bucket-io.js";
-import { checkScratchRoot, ProcessSandbox } from "../../adapters/local/fiji-sandbox.js";
+import { checkSandbox, ProcessSandbox } from "../../adapters/local/fiji-sandbox.js";
+import { prepareScratchRoot } from "../../adapters/local/fiji-scratch-root.js";
 import { fijiTaskRouter } from "../../core/fiji/batch.js";
 import { downsampleImageFile } from "../../core/fiji/downsample.js";
+import { errorMessage } from "../../core/errors.js";
 import { jsonLogger } from "../shared/log.js";
 import { createFijiApp } from "./app.js";
 import { fijiConfigFromEnv } from "./config.js";
@@ -17,11 +19,16 @@ import { startFijiPull } from "./pull.js";
 /** Cloud Run kills an instance 10 s after SIGTERM: running jobs get the rest of that to finish. */
 const SHUTDOWN_GRACE_MS = 9_000;
 
-const config = fijiConfigFromEnv(process.env);
-const gcp = gcpConfigFromEnv(process.env);
 const log = jsonLogger((line) => process.stdout.write(line), "fiji");
-await checkScratchRoot(config.sandbox.root);
-if (process.getuid?.() === 0 && !config.sandbox.runAs) log("WARNING", "running as root and FIJI_RUN_AS is not set: jobs run as root");
+const config = await startupOrExit(async () => {
+  const parsed = fijiConfigFromEnv(process.env);
+  // Root makes the job's namespaces, then drops each job to FIJI_RUN_AS (services/README.md "fiji jobs").
+  if (process.getuid?.() !== 0) throw new Error(`the fiji service must start as root to sandbox its jobs (it runs as uid ${process.getuid?.()})`);
+  await prepareScratchRoot(parsed.sandbox.root, parsed.sandbox.runAs, 0);
+  await checkSandbox(parsed.sandbox);
+  return parsed;
+});
+const gcp = gcpConfigFromEnv(process.env);
 const job = { io: gcsBucketIO(storageClient(gcp)), sandbox: new ProcessSandbox(config.sandbox), downsample: downsampleImageFile };
 const runs = new FirestoreRunStore(firestoreClient(gcp), process.env.RUNS_COLLECTION ?? "runs");
 const router = fijiTaskRouter(job, config.policy);
@@ -39,3 +46,13 @@ process.on("SIGTERM", () => {
   log("INFO", `SIGTERM: no new jobs; running ones have ${SHUTDOWN_GRACE_MS} ms`);
   void Promise.all([new Promise((closed) => server.close(closed)), puller?.stop(SHUTDOWN_GRACE_MS)]).then(() => process.exit(0));
 });
+
+/** What must hold before the first job: else one ERROR line naming the cause, and exit 1 (no stack trace). */
+async function startupOrExit<T>(check: () => Promise<T>): Promise<T> {
+  try {
+    return await check();
+  } catch (error) {
+    log("ERROR", `fiji refuses to start: ${errorMessage(error)}`);
+    process.exit(1);
+  }
+}

@@ -17,6 +17,7 @@ import { parseFijiRequest } from "../../core/fiji/request.js";
 import { silentLogger } from "../../services/shared/log.js";
 import { createFijiApp } from "../../services/fiji/app.js";
 import { listen, post } from "./support/imagej.js";
+import { scratchFile } from "./support/scratch-fakes.js";
 
 const apiError = (code: number, message: string, reason?: string) => Object.assign(new ApiError(message), { code, errors: reason ? [{ reason, message }] : [] });
 /** What a resumable upload throws: gaxios puts the status in `status` and `response.status`, not in `code`. */
@@ -162,7 +163,7 @@ function scratch(calls: string[]): ScratchDir {
   return {
     path: "/scratch/x",
     write: async (name, bytes) => void files.set(name, bytes),
-    read: async (name) => files.get(name),
+    read: async (name) => scratchFile(files.get(name)),
     exec: async () => {
       calls.push("exec");
       for (const name of ["out.png", "b.png", "c.png"]) files.set(name, new Uint8Array([9]));

@@ -2,14 +2,13 @@
 // FIJI_PULL_SUBSCRIPTION, one JobSlots for HTTP and pull, startFijiPull) and as terraform/pubsub.tf deploys it
 // with fiji_delivery = "pull": a subscription with no push endpoint, a dead-letter policy and a retry policy.
 // Its ack deadline is 10 s (the minimum), and a REAL ImageJ job waits 25 s: only the lease extension keeps
-// Pub/Sub from delivering it again while it runs. The macro appends to a marker file on each start, so "once"
-// is counted by ImageJ itself, not by the service. Then a permanent failure (acked once) and a retryable one
+// Pub/Sub from delivering it again while it runs. The sandbox reports each start of a command, before it runs
+// (a job may write nowhere that outlives it), so "once" is counted below the service's own bookkeeping. Then a permanent failure (acked once) and a retryable one
 // (nacked, delivered again, done), and a stop: the running job finishes, the one not started goes elsewhere.
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import type { PubSub } from "@google-cloud/pubsub";
 import type { Storage } from "@google-cloud/storage";
@@ -30,6 +29,7 @@ import { jsonLogger } from "../../services/shared/log.js";
 import type { Emulators } from "../cloud/support/emulators.js";
 import { fijiBatchCli, isInverted, startBatchWorld, taskSubscriptions, waitFor, type BatchWorld } from "./support/batch-emulators.js";
 import { JOB_USER, listen } from "./support/imagej.js";
+import { observedSandbox } from "./support/scratch-fakes.js";
 
 const BUCKET = "fiji-pull-data";
 const TOPIC = "emingest-fiji";
@@ -46,8 +46,8 @@ let runs: FirestoreRunStore;
 let jar: string;
 let scratch: string;
 let work: string;
-/** Where macros append a line each time they start: writable by the job's user, outside any scratch dir. */
-let marks: string;
+/** The job name (the macro's first line) of every command a sandbox started. */
+const started: string[] = [];
 let server: Server | undefined;
 let input: Buffer;
 let config: FijiServiceConfig;
@@ -63,8 +63,6 @@ const flaky = new Set<string>();
 before(async () => {
   world = await startBatchWorld(BUCKET, COLLECTION, [19, 13, 7]);
   ({ emu, storage, pubsub, runs, jar, scratch, work, input } = world);
-  marks = mkdtempSync(path.join(tmpdir(), "fiji-pull-marks-"));
-  chmodSync(marks, 0o777);
 
   // The dead-letter topic is still pushed to the service's /dead-letter in pull mode (terraform/pubsub.tf).
   const { app } = instance("http");
@@ -76,6 +74,7 @@ before(async () => {
   config = fijiConfigFromEnv({
     FIJI_BUCKETS: BUCKET,
     FIJI_EXECUTABLES: "java=/usr/bin/java",
+    FIJI_RUN_AS: `${JOB_USER.uid}:${JOB_USER.gid}`,
     FIJI_MAX_JOBS: "2",
     FIJI_TIMEOUT_SECONDS: "120",
     FIJI_PULL_SUBSCRIPTION: subscription,
@@ -86,14 +85,15 @@ after(async () => {
   await Promise.all(pullers.map((p) => p.stop(0)));
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   await world?.close();
-  if (marks) rmSync(marks, { recursive: true, force: true });
 });
 
 /** One service instance as server.ts builds it: its job slots, its app, its pull handler; `name` tags executions. */
 function instance(name: string, maxJobs = 2) {
   const job = {
     io: gcsBucketIO(storage),
-    sandbox: new ProcessSandbox({ root: scratch, runAs: JOB_USER, timeoutMs: 120_000, javaHeapMb: 256, xvfb: true }),
+    sandbox: observedSandbox(new ProcessSandbox({ root: scratch, runAs: JOB_USER, timeoutMs: 120_000, javaHeapMb: 256, xvfb: true }), (inputs) =>
+      started.push(/^\/\/ job (\S+)/.exec(inputs.get("macro.ijm") ?? "")?.[1] ?? "?"),
+    ),
     downsample: downsampleImageFile,
   };
   const router = fijiTaskRouter(job, policy);
@@ -119,10 +119,10 @@ function instance(name: string, maxJobs = 2) {
 const policy: FijiPolicy = { buckets: [BUCKET], executables: { java: "/usr/bin/java" } };
 const ij = () => `java -Djava.awt.headless=false -jar ${jar} -batch macro.ijm`;
 
-/** Appends "start" to marks/<name>.txt, waits, then writes out.png (in.png inverted). */
+/** Named on its first line, waits, then writes out.png (in.png inverted). */
 function macro(name: string, waitMs: number): string {
   return [
-    `File.append("start", "${marks}/${name}.txt");`,
+    `// job ${name}`,
     `wait(${waitMs});`,
     'open("in.png");',
     'run("Invert");',
@@ -141,8 +141,7 @@ function invertJob(name: string, waitMs: number) {
 }
 
 function starts(name: string): number {
-  const file = path.join(marks, `${name}.txt`);
-  return existsSync(file) ? readFileSync(file, "utf8").split("\n").filter((l) => l === "start").length : 0;
+  return started.filter((n) => n === name).length;
 }
 
 const cli = (args: string[]) => fijiBatchCli(emu.config, TOPIC, COLLECTION)(args);

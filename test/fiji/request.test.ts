@@ -8,6 +8,7 @@ import { gsUrl, type GsRef } from "../../core/fiji/gs-url.js";
 import { FijiInputError, runFijiJob, type ScratchDir } from "../../core/fiji/job.js";
 import { FijiRequestError, parseFijiRequest } from "../../core/fiji/request.js";
 import { fijiConfigFromEnv } from "../../services/fiji/config.js";
+import { scratchFile } from "./support/scratch-fakes.js";
 
 const policy = { buckets: ["bkt"], executables: { fiji: "/opt/Fiji.app/ImageJ-linux64" } };
 
@@ -56,12 +57,18 @@ test("config: required values, UID:GID, integers", () => {
   assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_BUCKETS: "" }), /FIJI_BUCKETS/);
   assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_EXECUTABLES: "fiji=relative" }), /absolute/);
   assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_RUN_AS: "nobody" }), /UID:GID/);
+  // Jobs always run as an unprivileged user, in a scratch root of the service's own by default.
+  assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_RUN_AS: undefined }), /^Error: FIJI_RUN_AS="" must be UID:GID of the unprivileged user jobs run as/);
+  assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_RUN_AS: "0:10" }), /may not run as root or in group 0/);
+  assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_RUN_AS: "10:0" }), /may not run as root or in group 0/);
+  assert.equal(c.sandbox.root, "/var/lib/emingest/fiji-scratch");
+  assert.equal(fijiConfigFromEnv({ ...env, FIJI_SCRATCH_ROOT: "/scratch" }).sandbox.root, "/scratch");
   assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_MAX_JOBS: "0" }), /FIJI_MAX_JOBS/);
   assert.equal(c.pull, undefined, "push only unless FIJI_PULL_SUBSCRIPTION is set");
 });
 
 test("config: FIJI_PULL_SUBSCRIPTION, a full name or an id; the lease outlives two jobs and their transfers", () => {
-  const env = { FIJI_BUCKETS: "a", FIJI_EXECUTABLES: "fiji=/opt/f", FIJI_TIMEOUT_SECONDS: "1800" };
+  const env = { FIJI_BUCKETS: "a", FIJI_EXECUTABLES: "fiji=/opt/f", FIJI_RUN_AS: "10001:10001", FIJI_TIMEOUT_SECONDS: "1800" };
   const full = fijiConfigFromEnv({ ...env, FIJI_PULL_SUBSCRIPTION: "projects/my-project/subscriptions/emingest-fiji-pull" });
   assert.deepEqual(full.pull, { subscription: "projects/my-project/subscriptions/emingest-fiji-pull", maxExtensionSeconds: 2 * (1800 + 600), maxAckDeadlineSeconds: 60 });
   assert.equal(fijiConfigFromEnv({ ...env, FIJI_PULL_SUBSCRIPTION: "fiji-pull" }).pull?.subscription, "fiji-pull");
@@ -75,7 +82,7 @@ function fakeScratch(log: string[], files: Map<string, Uint8Array>): ScratchDir 
   return {
     path: "/scratch/x",
     write: async (name, bytes) => void (log.push(`write ${name}`), files.set(name, bytes)),
-    read: async (name) => files.get(name),
+    read: async (name) => scratchFile(files.get(name)),
     exec: async (argv) => {
       log.push(`exec ${argv.join(" ")}`);
       files.set("out.png", new Uint8Array([0, 255, 10, 13]));

@@ -17,10 +17,13 @@ export async function installImageJ(): Promise<{ jar: string; ms: number }> {
   return { jar: stdout.trim().split("\n").pop()!, ms: Date.now() - started };
 }
 
-/** The unprivileged user jobs run as when the tests run as root (Debian's "nobody"). */
-export const JOB_USER = process.getuid?.() === 0 ? { uid: 65534, gid: 65534 } : undefined;
+/**
+ * The unprivileged user jobs run as (Debian's "nobody"). The sandbox needs the tests to run as root: it makes
+ * the job's namespaces, then drops to this user.
+ */
+export const JOB_USER = { uid: 65534, gid: 65534 };
 
-/** A scratch root the job's user can enter (0711: it may not list the others' directories). */
+/** A scratch root as the service wants one: root's, mode 0711, in the OS temp dir (sticky, so it stays ours). */
 export function scratchRoot(): string {
   const dir = mkdtempSync(path.join(tmpdir(), "fiji-scratch-"));
   chmodSync(dir, 0o711);
