@@ -79,6 +79,8 @@ async function assertScratchEmpty(): Promise<void> {
   assert.equal(await docker.cli(["exec", fiji.id, "find", "/scratch", "-mindepth", "1"]), "");
 }
 
+const SANDBOX_FLAGS = ["--cap-add", "SYS_ADMIN", "--cap-add", "NET_ADMIN", "--security-opt", "seccomp=unconfined"];
+
 before(async () => {
   work = mkdtempSync(path.join(tmpdir(), "emfiji-image-"));
   docker = await startDocker();
@@ -99,6 +101,11 @@ before(async () => {
   // Configured as terraform/services.tf configures the Cloud Run service; the image supplies the rest.
   fiji = await docker.start(refs.fiji, {
     network: "host",
+    // The job sandbox (bubblewrap, services/README.md) makes PID, network and mount namespaces: under Docker's
+    // defaults bwrap fails with "Creating new namespace failed" (no CAP_SYS_ADMIN), "loopback: Failed
+    // RTM_NEWADDR" (no CAP_NET_ADMIN) and "pivot_root: Operation not permitted" (the default seccomp profile);
+    // these three are the least that works (measured: AppArmor and masked /proc paths do not matter here).
+    runFlags: SANDBOX_FLAGS,
     env: {
       GOOGLE_CLOUD_PROJECT: emu.config.projectId,
       STORAGE_API_ENDPOINT: emu.env.STORAGE_API_ENDPOINT,
