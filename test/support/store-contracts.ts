@@ -1,7 +1,7 @@
-// Port contracts shared by the local and the cloud adapters: the same assertions run against both, so
-// "same contract as adapters/local" is checked, not claimed.
+// Port contracts shared by the local and the cloud adapters and the tests' memory stores: the same
+// assertions run against all of them, so "same contract as adapters/local" is checked, not claimed.
 import assert from "node:assert/strict";
-import type { ObjectStore, RunStore } from "../../../core/ports.js";
+import type { ObjectStore, RunStore } from "../../core/ports.js";
 
 const bytes = (b: Uint8Array | undefined) => (b ? [...b] : b);
 
