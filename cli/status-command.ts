@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { firestoreClient, type GcpConfig } from "../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../adapters/gcp/firestore-run-store.js";
 import type { RunRecord, TaskRecord } from "../core/ports.js";
-import { STAGES } from "../core/pipeline/tasks.js";
+import { STAGES } from "../core/pipeline/stages.js";
 import { SLICE_VERSIONS } from "../core/pipeline/source-versions.js";
 import { UsageError } from "./usage-error.js";
 

@@ -9,12 +9,16 @@ import type { CloudEvent } from "@google-cloud/functions-framework";
 import { errorMessage } from "../../core/errors.js";
 import type { RunStore, TaskQueue } from "../../core/ports.js";
 import { fanOutStage } from "../../core/pipeline/cloud-steps.js";
+import { FAN_OUT } from "../../core/pipeline/stages.js";
 import { cloudFailureKind } from "../../adapters/gcp/failure-kind.js";
 import { gsUrl, type RunLocator } from "../../adapters/gcp/run-locations.js";
 import { CONFIG_NAME, startRunFrom } from "../../adapters/gcp/start-run.js";
 import type { TriggerLedger, UploadKey } from "../../adapters/gcp/trigger-ledger.js";
 import type { WorkflowStarter } from "../../adapters/gcp/workflow-starter.js";
 import type { Logger } from "../../services/shared/log.js";
+
+/** The stage whose tasks the function publishes itself; the workflow it starts skips that fan-out. */
+const FIRST_STAGE = FAN_OUT[0].name;
 
 export interface IngestFunctionDeps {
   runs: RunStore;
@@ -87,8 +91,8 @@ export async function onUpload(upload: UploadKey, deps: IngestFunctionDeps): Pro
   try {
     const opened = await startRunFrom(deps.locator, deps.runs, folder, undefined, "retryable");
     run = opened.run;
-    // Always: with skipAlign it records a features total of 0, which the workflow's wait sees as settled.
-    await fanOutStage(await deps.locator.stepDeps(run), deps.queue, "features");
+    // Always: with skipAlign it records a total of 0, which the workflow's wait sees as settled.
+    await fanOutStage(await deps.locator.stepDeps(run), deps.queue, FIRST_STAGE);
   } catch (error) {
     if (cloudFailureKind(error) !== "permanent") throw error;
     // Bad config or slices: nothing to retry. Recorded on the upload, logged with the object's name.
@@ -100,7 +104,7 @@ export async function onUpload(upload: UploadKey, deps: IngestFunctionDeps): Pro
   if (!(await deps.ledger.claim(upload, { status: "starting", run }))) return { result: "duplicate" };
   let execution: string;
   try {
-    execution = await deps.startWorkflow({ ...deps.workflowArgs, run, source: gsUrl(folder), published: ["features"] });
+    execution = await deps.startWorkflow({ ...deps.workflowArgs, run, source: gsUrl(folder), published: [FIRST_STAGE] });
   } catch (error) {
     if (cloudFailureKind(error) !== "permanent") {
       await deps.ledger.release(upload);

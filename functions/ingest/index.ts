@@ -27,7 +27,7 @@ function build(env: Readonly<Record<string, string | undefined>>): IngestFunctio
   return {
     runs,
     locator: new RunLocator(storageClient(gcp), runs, config.policy),
-    queue: new PubSubQueue(pubsubClient(gcp), { topics: stageTopics(config.alignTopic, config.emwriteTopic) }),
+    queue: new PubSubQueue(pubsubClient(gcp), { topics: stageTopics(config.topics) }),
     ledger: new TriggerLedger(db, env.TRIGGERS_COLLECTION ?? "triggers"),
     startWorkflow: workflowStarter({
       projectId: gcp.projectId,

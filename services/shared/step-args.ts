@@ -3,7 +3,7 @@
 // exist, a run id that is not one) is a BadRequestError, answered 400, and changes no run. Only a step that
 // ran against its run and failed may fail that run (steps.ts).
 import { RUN_ID } from "../../core/pipeline/manifest.js";
-import { STAGES, type FanOutStage } from "../../core/pipeline/tasks.js";
+import { STAGES, type FanOutStage } from "../../core/pipeline/stages.js";
 import { BadRequestError } from "./push.js";
 import type { StepName } from "./steps.js";
 

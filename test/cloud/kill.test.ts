@@ -10,6 +10,7 @@ import path from "node:path";
 import { firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { executionsClient } from "../../adapters/gcp/workflow-starter.js";
+import { stagesRunBy } from "../../core/pipeline/stages.js";
 import { createApp } from "../../services/shared/app.js";
 import { buildServiceDeps, type ServiceConfig } from "../../services/shared/runtime.js";
 import { REPO, startEmulators, type Emulators } from "./support/emulators.js";
@@ -85,13 +86,12 @@ test("emwrite killed mid-task: redelivery finishes the run, output identical to 
   const config: ServiceConfig = {
     gcp: emu.config,
     policy: { sourceBuckets: ["kill-src"], outputBucket: "kill-out" },
-    alignTopic: "emingest-align",
-    emwriteTopic: "emingest-emwrite",
+    topics: { align: "emingest-align", emwrite: "emingest-emwrite" },
     runsCollection: "runs",
     port: 0,
     host: "127.0.0.1",
   };
-  align = await listen(createApp(buildServiceDeps(config, ["features", "align", "bridge"], () => undefined)));
+  align = await listen(createApp(buildServiceDeps(config, stagesRunBy("align"), () => undefined)));
   const port = await freePort();
   const emwriteUrl = `http://127.0.0.1:${port}`;
   let killed: string | undefined;

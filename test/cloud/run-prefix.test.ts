@@ -17,6 +17,7 @@ import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { RunLocator } from "../../adapters/gcp/run-locations.js";
 import { RetryableError } from "../../core/errors.js";
 import { finalizeStep } from "../../core/pipeline/cloud-steps.js";
+import { STAGES } from "../../core/pipeline/stages.js";
 import type { ObjectStore, RunStore, TaskMessage, TaskQueue } from "../../core/ports.js";
 import { createApp } from "../../services/shared/app.js";
 import { jsonLogger } from "../../services/shared/log.js";
@@ -125,7 +126,7 @@ test("the cloud pipeline writes and deletes only under its <run>/ prefix; finali
   const runs = new FirestoreRunStore(db, "runs-prefix");
   const locator = new RunLocator(storage, runs, { sourceBuckets: ["prefix-src"], outputBucket: "prefix-out" });
   const queue = new CapturingQueue();
-  const app = createApp({ runs, locator, queue, log: jsonLogger(() => undefined, "test"), stages: ["features", "align", "bridge", "render", "pyramid"], routerFor: routerCache(locator, runs) });
+  const app = createApp({ runs, locator, queue, log: jsonLogger(() => undefined, "test"), stages: STAGES, routerFor: routerCache(locator, runs) });
   const svc = await listen(app);
   t.after(() => svc.close());
   mutations.length = 0;
@@ -223,7 +224,7 @@ test("the cloud finalize step, failing after any one of its writes and retried, 
   const runs = new FirestoreRunStore(db, "runs-retry");
   const locator = new RunLocator(storage, runs, { sourceBuckets: ["retry-src"], outputBucket: "retry-out" });
   const queue = new CapturingQueue();
-  const app = createApp({ runs, locator, queue, log: jsonLogger(() => undefined, "test"), stages: ["features", "align", "bridge", "render", "pyramid"], routerFor: routerCache(locator, runs) });
+  const app = createApp({ runs, locator, queue, log: jsonLogger(() => undefined, "test"), stages: STAGES, routerFor: routerCache(locator, runs) });
   const svc = await listen(app);
   t.after(() => svc.close());
   assert.equal((await post(`${svc.url}/steps/start`, { source: "gs://retry-src/stack" })).body.run, run);

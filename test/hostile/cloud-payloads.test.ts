@@ -22,6 +22,7 @@ import { LocalStageRunner } from "../../adapters/local/local-stage-runner.js";
 import { openLocalState } from "../../adapters/local/local-state.js";
 import { keys } from "../../core/pipeline/keys.js";
 import { silentProgress } from "../../core/pipeline/stage-runner.js";
+import { STAGES } from "../../core/pipeline/stages.js";
 import { PermanentError, RetryableError } from "../../core/errors.js";
 import type { RunRecord, TaskMessage, TaskQueue } from "../../core/ports.js";
 import { onUpload } from "../../functions/ingest/handler.js";
@@ -39,7 +40,6 @@ class CapturingQueue implements TaskQueue {
   }
 }
 
-const STAGES = ["features", "align", "bridge", "render", "pyramid"];
 const NO_RUN = "run-000000000000";
 const SLICES = 6;
 
