@@ -8,6 +8,7 @@
 // (an affine matrix) and undefined values, and the core's data must round-trip unchanged.
 import type { CollectionReference, DocumentData, DocumentReference, Firestore } from "@google-cloud/firestore";
 import { mergeRunPatch, type RunPatch, type RunRecord, type RunStatus, type RunStore, type TaskRecord } from "../../core/ports.js";
+import type { RunDetails } from "../../core/run-details.js";
 
 interface RunDoc {
   run: string;
@@ -145,7 +146,7 @@ function fromRunDoc(d: RunDoc): RunRecord {
     status: d.status,
     config: JSON.parse(d.config) as unknown,
     totals: { ...(d.totals ?? {}) },
-    details: JSON.parse(d.details) as Record<string, unknown>,
+    details: JSON.parse(d.details) as RunDetails,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
   };

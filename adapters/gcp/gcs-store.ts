@@ -3,6 +3,7 @@
 // uploads. Retries on 429/5xx and network errors come from the client's retry policy, which storage-clients.ts
 // sets to "retry always": every write here is a pure function of its task, so repeating it is harmless.
 import type { Bucket } from "@google-cloud/storage";
+import { gsUrl } from "../../core/gs-url.js";
 import { isPlainKey, plainKey } from "../../core/object-key.js";
 import type { ObjectStore, PutOptions } from "../../core/ports.js";
 
@@ -33,7 +34,7 @@ export class GcsStore implements ObjectStore {
 
   /** "gs://bucket/prefix" for messages. */
   get url(): string {
-    return `gs://${this.bucket.name}/${this.prefix}`.replace(/\/$/, "");
+    return gsUrl(this.bucket.name, this.prefix);
   }
 
   private name(key: string): string {

@@ -6,9 +6,9 @@
 import type { IngestConfig } from "../config.js";
 import { PermanentError } from "../errors.js";
 import type { ObjectStore, RunRecord, RunStore, TaskQueue } from "../ports.js";
+import type { RunDetails, RunSummary } from "../run-details.js";
 import type { StepDeps } from "./deps.js";
 import { enumerateSlices } from "./enumerate.js";
-import type { RunSummary } from "./finalize.js";
 import { keys } from "./keys.js";
 import { readJson, readManifest } from "./manifest.js";
 import { openRun } from "./open-run.js";
@@ -32,7 +32,7 @@ export interface OpenedRun {
 export async function openCloudRun(
   deps: { source: ObjectStore; sourceName: string; runs: RunStore; outFor: (run: string) => ObjectStore },
   config: IngestConfig,
-  detailsFor: (run: string) => Record<string, unknown>,
+  detailsFor: (run: string) => RunDetails,
   now: () => Date = () => new Date(),
 ): Promise<OpenedRun> {
   const manifest = await enumerateSlices(deps.source, config, deps.sourceName);
@@ -121,7 +121,7 @@ export async function finalizeStep(deps: StepDeps, options: { keepTmp?: boolean;
   const keepTmp = options.keepTmp ?? false;
   if (record?.status === "done" && record.details.summary) {
     if (!keepTmp) await deleteLeftoverTmp(deps.out, manifest);
-    return record.details.summary as RunSummary;
+    return record.details.summary;
   }
   const planned = await readJson<RunPlan>(deps.out, keys.plan, "the run was not planned");
   return finalize(deps, manifest, planned, { keepTmp, now: options.now ?? (() => new Date()) });

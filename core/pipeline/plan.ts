@@ -87,12 +87,12 @@ async function aligned(deps: StepDeps, manifest: RunManifest): Promise<Transform
   return {
     globals: planned.globals,
     sources: planned.sources.map((i) => firstZ + i),
-    substitutions: planned.substitutions.map((s) => ({
+    substitutions: planned.standIns.map((s) => ({
       z: firstZ + s.index,
       source: firstZ + s.source,
       reason: `no pair with slice ${firstZ + s.index} aligned (${s.evidence.length} tried: ${[...new Set(s.evidence.flatMap((e) => e.flags))].join(", ")})`,
     })),
-    evidence: planned.substitutions.map((s) => ({ z: firstZ + s.index, failedPairs: s.evidence.map(asFailedPair) })),
+    evidence: planned.standIns.map((s) => ({ z: firstZ + s.index, failedPairs: s.evidence.map(asFailedPair) })),
     box: planned.box,
   };
 }

@@ -6,7 +6,8 @@ import type { MetadataCache } from "./cache.js";
 import type { TaskDeps } from "./deps.js";
 import { keys } from "./keys.js";
 import type { RunManifest } from "./manifest.js";
-import { recordingStore, type OutputSizes } from "./output-ledger.js";
+import type { OutputSizes } from "../run-details.js";
+import { recordingStore } from "./output-ledger.js";
 import { volumeTargets, type RunPlan } from "./run-plan.js";
 import type { PyramidTask } from "./tasks.js";
 

@@ -3,14 +3,14 @@
 // StageRunner delivers each fan-out and waits for it. Resumable: every stage delivers only the tasks that the
 // RunStore does not record as done.
 import type { IngestConfig } from "../config.js";
+import type { Repair, RunSummary } from "../run-details.js";
 import type { StepDeps } from "./deps.js";
 import { enumerateSlices } from "./enumerate.js";
-import type { RunSummary } from "./finalize.js";
 import type { RunManifest } from "./manifest.js";
 import { openRun } from "./open-run.js";
 import { describeDamage, findDamage, runLedger, type Damage } from "./output-ledger.js";
 import { planRun } from "./plan.js";
-import { REPAIR, repairFor, type Repair } from "./repair.js";
+import { repairFor } from "./repair.js";
 import type { RunPlan } from "./run-plan.js";
 import type { ProgressSink, StageRunner } from "./stage-runner.js";
 import { finalizeStep, openStage, planStep, stageFailed } from "./stage-steps.js";
@@ -50,13 +50,14 @@ export async function runIngest(deps: StepDeps, options: IngestOptions): Promise
     if (ledger && damage?.length === 0) {
       if (!options.keepTmp) await deleteLeftoverTmp(deps.out, manifest);
       options.progress.message(`run ${run.run} is already done and its ${ledger.length} recorded outputs are in place; nothing to do`);
-      return { run: run.run, summary: run.details.summary as RunSummary, executed, skipped };
+      if (!run.details.summary) throw new Error(`run ${run.run} is done but recorded no summary`);
+      return { run: run.run, summary: run.details.summary, executed, skipped };
     }
     const repair = repairFor(await planRun(deps, manifest), damage);
     options.progress.message(damageMessage(run.run, damage, repair));
-    run = await deps.runs.updateRun(run.run, { status: "planning", details: { [REPAIR]: repair } });
+    run = await deps.runs.updateRun(run.run, { status: "planning", details: { repair } });
   }
-  const repair = (run.details[REPAIR] ?? undefined) as Repair | undefined;
+  const repair = run.details.repair ?? undefined;
 
   const redo: Partial<Record<FanOutStage, readonly string[]>> = {
     render: (repair?.render ?? []).map((z) => task.render(run.run, z).id),

@@ -5,7 +5,8 @@
 import { PermanentError } from "../errors.js";
 import type { RunStore, TaskMessage } from "../ports.js";
 import type { StepDeps } from "./deps.js";
-import { finishRun, type RunSummary } from "./finalize.js";
+import type { RunSummary } from "../run-details.js";
+import { finishRun } from "./finalize.js";
 import type { RunManifest } from "./manifest.js";
 import { planRun } from "./plan.js";
 import type { RunPlan } from "./run-plan.js";

@@ -84,6 +84,13 @@ export function parseTaskId(id: string): TaskKey | undefined {
   return undefined;
 }
 
+/** The slice number z of a slice stage's task id (features-z, align-z, render-z); throws on any other id. */
+export function sliceOf(id: string): number {
+  const key = parseTaskId(id);
+  if (!key || !("z" in key) || key.stage === "bridge") throw new RangeError(`"${id}" is not the id of a slice task`);
+  return key.z;
+}
+
 export function taskFor(run: string, key: TaskKey): PipelineTask {
   const id = taskId(key);
   switch (key.stage) {

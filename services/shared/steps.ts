@@ -4,10 +4,11 @@
 // A step that ran and failed for a permanent reason answers 422 and records the reason on its run (the
 // workflow then fails the run with it); a transient failure answers 503 (the workflow retries with backoff).
 import { errorMessage } from "../../core/errors.js";
+import { parseGsFolder } from "../../core/gs-url.js";
 import type { RunStore, TaskQueue } from "../../core/ports.js";
 import { failRun, failStage, fanOutStage, finalizeStep, planStep, stageStatus } from "../../core/pipeline/cloud-steps.js";
 import { cloudFailureKind } from "../../adapters/gcp/failure-kind.js";
-import { parseGsUrl, type RunLocator } from "../../adapters/gcp/run-locations.js";
+import type { RunLocator } from "../../adapters/gcp/run-locations.js";
 import { startRunFrom } from "../../adapters/gcp/start-run.js";
 import type { Logger } from "./log.js";
 import { BadRequestError } from "./push.js";
@@ -61,7 +62,7 @@ export async function handleStep(name: StepName, body: unknown, deps: StepHandle
 
 async function runStep(args: StepArgs, deps: StepHandlerDeps): Promise<Record<string, unknown>> {
   if (args.step === "start") {
-    const opened = await startRunFrom(deps.locator, deps.runs, parseGsUrl(args.source, "source"), args.config);
+    const opened = await startRunFrom(deps.locator, deps.runs, parseGsFolder(args.source, "source"), args.config);
     return { ...opened };
   }
   const { run } = args;

@@ -244,7 +244,7 @@ test("the cloud finalize step, failing after any one of its writes and retried, 
     const [files] = await dst.getFiles({ prefix: `${run}/` });
     for (const f of files) await f.delete();
     for (const [key, bytes] of ready) await dst.file(`${run}/${key}`).save(bytes);
-    await runs.updateRun(run, { status: readyRecord.status, details: { summary: null, finalizeOutputs: null, reduceOutputs: null, finishedAt: null } });
+    await runs.updateRun(run, { status: readyRecord.status, details: { summary: undefined, finalizeOutputs: undefined, reduceOutputs: undefined, finishedAt: undefined } });
   };
   const deps = await locator.stepDeps(run);
   const clean = await finalizeStep(deps);
@@ -268,7 +268,7 @@ test("the cloud finalize step, failing after any one of its writes and retried, 
     assert.deepEqual(tree, cleanTree, `retry after failing at write ${failAt}: the objects`);
     const record = (await runs.getRun(run))!;
     assert.equal(record.status, "done");
-    for (const key of ["summary", "finalizeOutputs", "reduceOutputs"]) assert.deepEqual(record.details[key], cleanDetails[key], `retry after failing at write ${failAt}: ${key}`);
+    for (const key of ["summary", "finalizeOutputs", "reduceOutputs"] as const) assert.deepEqual(record.details[key], cleanDetails[key], `retry after failing at write ${failAt}: ${key}`);
   }
   // Every write of the step was a failure point: the status update, the reduce, the report, the done mark, each delete.
   t.diagnostic(`finalize failure points exercised: ${failAt - 1}`);
