@@ -1,7 +1,8 @@
-// Stage 6: the scales above the cube size (one reduce step) and the report; then the run is marked done,
-// together with the list of what it wrote (output-ledger.ts), and only then is tmp/ deleted. Every prefix
-// of these writes leads a rerun (or a retried workflow step) to the same final bytes: before the done mark
-// everything finalize reads is still in tmp/, and after it a rerun only finishes deleting tmp/.
+// The finalize step (stages.ts): the scales above the cube size (one reduce step) and the report; then the
+// run is marked done, together with the list of what it wrote (output-ledger.ts), and only then is tmp/
+// deleted. Every prefix of these writes leads a rerun (or a retried workflow step) to the same final bytes:
+// before the done mark everything finalize reads is still in tmp/, and after it a rerun only finishes
+// deleting tmp/.
 import { assembleHandoff, cubeBoxAt, voxelBlock, writeReduce, type CubeHandoff } from "../precomputed/index.js";
 import type { PairResult } from "../align/index.js";
 import { mapLimit } from "../util/map-limit.js";

@@ -1,4 +1,4 @@
-// Stage 2 (a barrier step): pair results -> bad slices, global transforms and stand-ins
+// The plan step (a barrier, stages.ts): pair results -> bad slices, global transforms and stand-ins
 // (align/plan-transforms.ts), the alignment policy (align/alignment-policy.ts), the global bounding box, the
 // pyramid plan, each volume's `info` and the cube list. Deterministic: a rerun computes the same plan, or
 // the same refusal, from the same recorded pair results.

@@ -1,4 +1,4 @@
-// Stage 5: one cube. Reads the cube's rendered tiles (one per slice), writes every scale the cube owns
+// A pyramid task (stages.ts): one cube. Reads the cube's rendered tiles (one per slice), writes every scale the cube owns
 // into shard files no other task writes, and hands its top scale to the reduce step through tmp/.
 import { PermanentError } from "../errors.js";
 import { cubeBoxAt, writeCube } from "../precomputed/index.js";

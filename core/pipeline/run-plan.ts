@@ -1,4 +1,4 @@
-// The run plan: written once by the plan step (DESIGN.md step 2) before render and pyramid fan out.
+// The run plan: written once by the plan step (plan.ts) before render and pyramid fan out.
 import type { Affine } from "../geometry/affine.js";
 import type { IngestConfig } from "../config.js";
 import type { PixelBox } from "../geometry/pixel-box.js";

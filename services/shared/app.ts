@@ -6,7 +6,8 @@ import { cloudFailureKind } from "../../adapters/gcp/failure-kind.js";
 import type { Logger } from "./log.js";
 import { BadRequestError, NOT_A_TASK_ACKNOWLEDGED, parseDeadLetter, parseDelivery } from "./push.js";
 import { readJsonBody } from "./read-json.js";
-import { handleStep, STEP_NAMES, type StepHandlerDeps, type StepName } from "./steps.js";
+import { STEP_NAMES, type StepName } from "./step-args.js";
+import { handleStep, type StepHandlerDeps } from "./steps.js";
 import { handleDeadLetter, handleTask, type Reply, type TaskHandlerDeps } from "./task-handler.js";
 
 export interface AppDeps extends TaskHandlerDeps, StepHandlerDeps {

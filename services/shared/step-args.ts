@@ -5,7 +5,10 @@
 import { RUN_ID } from "../../core/pipeline/manifest.js";
 import { STAGES, type FanOutStage } from "../../core/pipeline/stages.js";
 import { BadRequestError } from "./push.js";
-import type { StepName } from "./steps.js";
+
+/** The step routes, POST /steps/<name> (app.ts). */
+export const STEP_NAMES = ["start", "fanout", "status", "plan", "finalize", "fail"] as const;
+export type StepName = (typeof STEP_NAMES)[number];
 
 export type StepArgs =
   | { step: "start"; source: string; config?: unknown }

@@ -12,7 +12,7 @@ import type { RunLocator } from "../../adapters/gcp/run-locations.js";
 import { startRunFrom } from "../../adapters/gcp/start-run.js";
 import type { Logger } from "./log.js";
 import { BadRequestError } from "./push.js";
-import { parseStepArgs, type StepArgs } from "./step-args.js";
+import { parseStepArgs, type StepArgs, type StepName } from "./step-args.js";
 import type { Reply } from "./task-handler.js";
 
 export interface StepHandlerDeps {
@@ -21,9 +21,6 @@ export interface StepHandlerDeps {
   queue: TaskQueue;
   log: Logger;
 }
-
-export const STEP_NAMES = ["start", "fanout", "status", "plan", "finalize", "fail"] as const;
-export type StepName = (typeof STEP_NAMES)[number];
 
 /** Steps that act on their run; a permanent failure of one of them is recorded on the run. */
 const RUN_STEPS: ReadonlySet<StepName> = new Set(["fanout", "plan", "finalize"]);

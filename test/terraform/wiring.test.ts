@@ -11,6 +11,7 @@ import { block, loadConfig, resource, strings, type Body, type TerraformConfig }
 import { stageTopics } from "../../adapters/gcp/pubsub-queue.js";
 import { FAN_OUT, PIPELINE, SERVICES, STAGES, stagesRunBy } from "../../core/pipeline/stages.js";
 import { serviceConfigFromEnv } from "../../services/shared/runtime.js";
+import { STEP_NAMES } from "../../services/shared/step-args.js";
 import { envReads, importClosure, postRoutes, read, startedService, workflowEnvReads, workflowSequence } from "./support/runtime-source.js";
 
 let cached: Promise<TerraformConfig> | undefined;
@@ -197,7 +198,7 @@ test("the workflow gets the service URLs from Terraform, and calls only steps th
   assert.equal(fn.EMWRITE_URL, env.EMWRITE_URL);
   assert.equal(fn.WORKFLOW_NAME, "${google_workflows_workflow.ingest.name}");
   assert.equal(fn.WORKFLOW_LOCATION, "${var.region}");
-  const steps = [...read("services/shared/steps.ts").matchAll(/STEP_NAMES\s*=\s*\[([^\]]*)\]/g)].flatMap((m) => [...m[1].matchAll(/"([a-z]+)"/g)].map((s) => s[1]));
+  const steps: readonly string[] = STEP_NAMES;
   for (const m of read("workflows-yaml/ingest.yaml").matchAll(/"\/steps\/([a-z]+)"/g)) assert.ok(steps.includes(m[1]), `the workflow calls /steps/${m[1]}, which no service has`);
 });
 
