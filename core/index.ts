@@ -16,7 +16,7 @@ export { IDENTITY, apply, compose, invert, translation, corners, type Affine } f
 
 // the pipeline: stages, barrier steps, tasks and keys
 export { enumerateSlices } from "./pipeline/enumerate.js";
-export { createTaskRouter } from "./pipeline/handlers.js";
+export { createTaskRouter } from "./pipeline/task-router.js";
 export { planRun } from "./pipeline/plan.js";
 export { finalizeRun } from "./pipeline/finalize.js";
 export type { RunDetails, RunSummary, Substitution } from "./run-details.js";

@@ -2,7 +2,7 @@
 // queue, and a per-run task router (createTaskRouter over that run's stores, memoised per instance).
 import type { Storage } from "@google-cloud/storage";
 import { PermanentError } from "../../core/errors.js";
-import { createTaskRouter, type TaskRouter } from "../../core/pipeline/handlers.js";
+import { createTaskRouter, type TaskRouter } from "../../core/pipeline/task-router.js";
 import { RUN_ID } from "../../core/pipeline/manifest.js";
 import type { ServiceName } from "../../core/pipeline/stages.js";
 import { ForeignTaskError } from "../../core/pipeline/tasks.js";

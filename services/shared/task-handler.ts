@@ -6,7 +6,7 @@
 // refused message is never recorded, here or when it reaches the dead letter, so it cannot count as one of
 // the run's failures.
 import { errorMessage } from "../../core/errors.js";
-import type { TaskRouter } from "../../core/pipeline/handlers.js";
+import type { TaskRouter } from "../../core/pipeline/task-router.js";
 import { ForeignTaskError } from "../../core/pipeline/tasks.js";
 import type { RunStore, TaskMessage } from "../../core/ports.js";
 import { recordCompletion } from "../../core/task-completion.js";

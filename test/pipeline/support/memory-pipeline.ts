@@ -4,7 +4,7 @@
 // worker thread, no emulator, no subprocess: the whole pipeline runs in a few seconds.
 import sharp from "sharp";
 import { errorMessage, failureKind } from "../../../core/errors.js";
-import { createTaskRouter } from "../../../core/pipeline/handlers.js";
+import { createTaskRouter } from "../../../core/pipeline/task-router.js";
 import type { StepDeps } from "../../../core/pipeline/deps.js";
 import type { FailedTask, StageRunner } from "../../../core/pipeline/stage-runner.js";
 import type { ObjectStore, RunStore, TaskMessage } from "../../../core/ports.js";
