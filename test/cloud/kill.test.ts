@@ -4,7 +4,6 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
@@ -16,20 +15,13 @@ import { buildServiceDeps, type ServiceConfig } from "../../services/shared/runt
 import { REPO, startEmulators, type Emulators } from "./support/emulators.js";
 import { startExecutionsShim, type ExecutionsShim } from "./support/executions-shim.js";
 import { listen, localRun, makeStack, readBucketTree, readTree, uploadFolder, waitFor, waitForExecution, type Listening } from "./support/pipeline.js";
+import { freePort } from "../support/free-port.js";
 
 let emu: Emulators;
 let work: string;
 let shim: ExecutionsShim;
 let align: Listening;
 const children = new Set<ChildProcess>();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** services/emwrite as its own process, started the way Cloud Run starts it (its wiring file, env config). */
 function startEmwrite(port: number, onLine: (line: Record<string, unknown>) => void): ChildProcess {
