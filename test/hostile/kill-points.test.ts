@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runCli } from "../support/cli.js";
-import { runCliEnv, snapshot } from "./support/output-tree.js";
+import { snapshot } from "./support/output-tree.js";
 
 const FAULT_ENV = "EMINGEST_FAULT_KILL_AFTER";
 /** Kill points in flight at once (each is a killed run, then its rerun). */
@@ -43,7 +43,7 @@ test("a run killed after any one of its writes resumes to the clean run's bytes,
     while (next < limit) {
       const k = next++;
       const out = path.join(dir, `k${k}`);
-      const first = await runCliEnv(args(out), { [FAULT_ENV]: String(k) });
+      const first = await runCli(args(out), { [FAULT_ENV]: String(k) });
       if (first.code === 0) {
         // The run has fewer than k writes: every kill point is below k.
         limit = Math.min(limit, k);
