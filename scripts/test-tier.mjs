@@ -3,9 +3,10 @@
 //          memory stores. Needs only the build (npm ci, the native addon, tsc); runs in well under 30 s.
 //   e2e    the CLI as a subprocess and the Python oracles (tensorstore, OpenCV, cloud-volume) in .venv.
 //   cloud  the cloud runtime on the emulators, the fiji service with ImageJ, the Terraform checks.
+//   images the service images built and run as containers (test/images; also `npm run test:images`).
 // A test file belongs to the first tier whose list names its folder or file; every other file is a unit
 // test. `npm test` (scripts/test.sh) runs every tier.
-//   node scripts/test-tier.mjs unit|e2e|cloud [--list]
+//   node scripts/test-tier.mjs unit|e2e|cloud|images [--list]
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import path from "node:path";
@@ -13,6 +14,7 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 
 const TIERS = {
+  images: ["images/"],
   cloud: ["cloud/", "fiji/", "terraform/", "hostile/cloud-payloads.test.js", "hostile/input-decoding.test.js"],
   e2e: [
     "e2e/",
@@ -46,8 +48,8 @@ export function tierOf(file) {
 }
 
 const [tier, flag] = process.argv.slice(2);
-if (!["unit", "e2e", "cloud"].includes(tier ?? "")) {
-  process.stderr.write("usage: node scripts/test-tier.mjs unit|e2e|cloud [--list]\n");
+if (!["unit", "e2e", "cloud", "images"].includes(tier ?? "")) {
+  process.stderr.write("usage: node scripts/test-tier.mjs unit|e2e|cloud|images [--list]\n");
   process.exit(2);
 }
 let files;
