@@ -20,14 +20,17 @@ export function isBucketName(name: string): boolean {
 
 /** The bucket and what follows it (undefined: no "/" after the bucket), or undefined when it is not a gs:// URL. */
 export function splitGsUrl(url: string): { bucket: string; rest: string | undefined } | undefined {
-  const m = /^gs:\/\/([^/]*)(?:\/(.*))?$/.exec(url);
+  const m = /^gs:\/\/([^/]*)(?:\/(.*))?$/s.exec(url);
   return m ? { bucket: m[1], rest: m[2] } : undefined;
 }
 
 /** gs://bucket[/folder[/]] as a bucket and a folder prefix; a PermanentError naming `what` otherwise. */
 export function parseGsFolder(url: string, what: string): BucketFolder {
   const parts = splitGsUrl(url);
-  if (!parts || !isBucketName(parts.bucket)) throw new PermanentError(`${what}: "${url}" is not a gs://bucket/folder URL`);
+  // A folder name is one line: a line break in it is not a URL anyone typed.
+  if (!parts || !isBucketName(parts.bucket) || /[\n\r\u2028\u2029]/.test(parts.rest ?? "")) {
+    throw new PermanentError(`${what}: "${url}" is not a gs://bucket/folder URL`);
+  }
   const folder = (parts.rest ?? "").replace(/\/+$/, "");
   if (folder !== "" && !isPlainKey(folder)) throw new PermanentError(`${what}: "${url}" has an empty, "." or ".." folder name`);
   return { bucket: parts.bucket, prefix: folder === "" ? "" : `${folder}/` };
