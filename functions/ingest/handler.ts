@@ -17,7 +17,7 @@ import type { RunLocator } from "../../adapters/gcp/run-locations.js";
 import { startRunFrom } from "../../adapters/gcp/start-run.js";
 import type { TriggerLedger, UploadKey } from "../../adapters/gcp/trigger-ledger.js";
 import type { WorkflowStarter } from "../../adapters/gcp/workflow-starter.js";
-import type { Logger } from "../../services/shared/log.js";
+import type { Logger } from "../../cloud-runtime/log.js";
 
 /** The stage whose tasks the function publishes itself; the workflow it starts skips that fan-out. */
 const FIRST_STAGE = FAN_OUT[0].name;

@@ -8,7 +8,7 @@ import { gcsBucketIO } from "../../adapters/gcp/gcs-bucket-io.js";
 import { checkScratchRoot, ProcessSandbox } from "../../adapters/local/fiji-sandbox.js";
 import { fijiTaskRouter } from "../../core/fiji/batch.js";
 import { downsampleImageFile } from "../../core/fiji/downsample.js";
-import { jsonLogger } from "../shared/log.js";
+import { jsonLogger } from "../../cloud-runtime/log.js";
 import { createFijiApp } from "./app.js";
 import { fijiConfigFromEnv } from "./config.js";
 import { JobSlots } from "./job-slots.js";

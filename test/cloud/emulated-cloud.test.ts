@@ -13,8 +13,8 @@ import { firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { executionsClient } from "../../adapters/gcp/workflow-starter.js";
 import { stagesRunBy } from "../../core/pipeline/stages.js";
-import { createApp } from "../../services/shared/app.js";
-import { buildServiceDeps, type ServiceConfig } from "../../services/shared/runtime.js";
+import { createApp } from "../../cloud-runtime/app.js";
+import { buildServiceDeps, type ServiceConfig } from "../../cloud-runtime/runtime.js";
 import { startEmulators, type Emulators } from "./support/emulators.js";
 import { startExecutionsShim, type ExecutionsShim } from "./support/executions-shim.js";
 import { listen, localRun, makeStack, readBucketTree, readTree, uploadFolder, waitFor, waitForExecution, type Listening } from "./support/pipeline.js";

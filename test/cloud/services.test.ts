@@ -9,8 +9,8 @@ import { firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { RunLocator } from "../../adapters/gcp/run-locations.js";
 import { PermanentError } from "../../core/errors.js";
-import { createApp } from "../../services/shared/app.js";
-import { jsonLogger } from "../../services/shared/log.js";
+import { createApp } from "../../cloud-runtime/app.js";
+import { jsonLogger } from "../../cloud-runtime/log.js";
 import { startEmulators, type Emulators } from "./support/emulators.js";
 import { MemoryQueue } from "../support/memory-queue.js";
 import { envelope, listen, localRun, makeStack, post, readBucketTree, readTree, waitFor } from "./support/pipeline.js";

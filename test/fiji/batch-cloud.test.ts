@@ -23,7 +23,7 @@ import { fijiTaskRouter } from "../../core/fiji/batch.js";
 import { downsampleImageFile } from "../../core/fiji/downsample.js";
 import type { FijiPolicy } from "../../core/fiji/request.js";
 import type { TaskMessage } from "../../core/ports.js";
-import { silentLogger } from "../../services/shared/log.js";
+import { silentLogger } from "../../cloud-runtime/log.js";
 import { createFijiApp } from "../../services/fiji/app.js";
 import type { Emulators } from "../cloud/support/emulators.js";
 import { fijiBatchCli, startBatchWorld, taskSubscriptions, waitFor, type BatchWorld } from "./support/batch-emulators.js";

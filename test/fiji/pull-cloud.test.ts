@@ -26,7 +26,7 @@ import { createFijiApp } from "../../services/fiji/app.js";
 import { fijiConfigFromEnv, type FijiServiceConfig } from "../../services/fiji/config.js";
 import { JobSlots } from "../../services/fiji/job-slots.js";
 import { startFijiPull } from "../../services/fiji/pull.js";
-import { jsonLogger } from "../../services/shared/log.js";
+import { jsonLogger } from "../../cloud-runtime/log.js";
 import type { Emulators } from "../cloud/support/emulators.js";
 import { fijiBatchCli, isInverted, startBatchWorld, taskSubscriptions, waitFor, type BatchWorld } from "./support/batch-emulators.js";
 import { JOB_USER, listen } from "./support/imagej.js";

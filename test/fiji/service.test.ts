@@ -13,7 +13,7 @@ import { storageClient } from "../../adapters/gcp/clients.js";
 import { gcsBucketIO } from "../../adapters/gcp/gcs-bucket-io.js";
 import { ProcessSandbox, type SandboxOptions } from "../../adapters/local/fiji-sandbox.js";
 import { downsampleImageFile } from "../../core/fiji/downsample.js";
-import { silentLogger } from "../../services/shared/log.js";
+import { silentLogger } from "../../cloud-runtime/log.js";
 import { createFijiApp } from "../../services/fiji/app.js";
 import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
 import { runPythonJson } from "../support/python.js";

@@ -26,7 +26,7 @@ import { STAGES } from "../../core/pipeline/stages.js";
 import { PermanentError, RetryableError } from "../../core/errors.js";
 import type { RunRecord } from "../../core/ports.js";
 import { onUpload } from "../../functions/ingest/handler.js";
-import { jsonLogger } from "../../services/shared/log.js";
+import { jsonLogger } from "../../cloud-runtime/log.js";
 import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
 import { envelope, localRun, makeStack, post, waitFor, type Listening } from "../cloud/support/pipeline.js";
 import { fanOutAndPush, pipelineService, type PipelineService } from "../cloud/support/pipeline-service.js";

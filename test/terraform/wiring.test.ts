@@ -10,8 +10,8 @@ import { repoRoot } from "../support/python.js";
 import { block, loadConfig, resource, strings, type Body, type TerraformConfig } from "./support/hcl.js";
 import { stageTopics } from "../../adapters/gcp/pubsub-queue.js";
 import { FAN_OUT, PIPELINE, SERVICES, STAGES, stagesRunBy } from "../../core/pipeline/stages.js";
-import { serviceConfigFromEnv } from "../../services/shared/runtime.js";
-import { STEP_NAMES } from "../../services/shared/step-args.js";
+import { serviceConfigFromEnv } from "../../cloud-runtime/runtime.js";
+import { STEP_NAMES } from "../../cloud-runtime/step-args.js";
 import { envReads, importClosure, postRoutes, read, startedService, workflowEnvReads, workflowSequence } from "./support/runtime-source.js";
 
 let cached: Promise<TerraformConfig> | undefined;
@@ -264,7 +264,7 @@ test("every push subscription points at its own service's route, with an OIDC to
     assert.equal(sub.topic, e.topic);
     const push = block(sub, "push_config");
     assert.equal(push.push_endpoint, `\${google_cloud_run_v2_service.service[each.key].uri}${e.path}`);
-    assert.ok(routes.includes(e.path), `services/shared/app.ts has no POST ${e.path}`);
+    assert.ok(routes.includes(e.path), `cloud-runtime/app.ts has no POST ${e.path}`);
     const oidc = block(push, "oidc_token");
     assert.equal(oidc.service_account_email, '${google_service_account.component["pusher"].email}');
     assert.equal(oidc.audience, "${google_cloud_run_v2_service.service[each.key].uri}");
@@ -351,7 +351,7 @@ test("each image is rebuilt when anything its Dockerfile builds from changes, th
   const nativeDockerfile = native[1];
   // What source_files covers: these folders whole, and these files.
   const sources = String(c.locals.source_files);
-  const folders = /fileset\(local\.repo_root, "\{([a-z,]+)\}\/\*\*"\)/.exec(sources)?.[1].split(",") ?? [];
+  const folders = /fileset\(local\.repo_root, "\{([a-z,-]+)\}\/\*\*"\)/.exec(sources)?.[1].split(",") ?? [];
   const topFiles = [...(/\[("[^\]]+")\]/.exec(sources)?.[1].matchAll(/"([^"]+)"/g) ?? [])].map((m) => m[1]);
   assert.ok(folders.length >= 5 && topFiles.includes("package-lock.json"), `local.source_files: ${sources}`);
   // native/*.{cc,h} is every file scripts/native.sh compiles or hashes; native/build is its output.

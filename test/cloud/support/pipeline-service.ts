@@ -8,9 +8,9 @@ import { firestoreClient, storageClient } from "../../../adapters/gcp/clients.js
 import { FirestoreRunStore } from "../../../adapters/gcp/firestore-run-store.js";
 import { RunLocator } from "../../../adapters/gcp/run-locations.js";
 import { STAGES } from "../../../core/pipeline/stages.js";
-import { createApp } from "../../../services/shared/app.js";
-import { jsonLogger, type Logger } from "../../../services/shared/log.js";
-import { routerCache } from "../../../services/shared/runtime.js";
+import { createApp } from "../../../cloud-runtime/app.js";
+import { jsonLogger, type Logger } from "../../../cloud-runtime/log.js";
+import { routerCache } from "../../../cloud-runtime/runtime.js";
 import { MemoryQueue } from "../../support/memory-queue.js";
 import type { Emulators } from "./emulators.js";
 import { envelope, listen, post, uploadFolder, type Listening } from "./pipeline.js";

@@ -10,8 +10,8 @@ import type { FailedTask, StageRunner } from "../../../core/pipeline/stage-runne
 import type { ObjectStore, RunStore, TaskMessage } from "../../../core/ports.js";
 import { generateSampleStack } from "../../../core/sample/index.js";
 import { recordCompletion } from "../../../core/task-completion.js";
-import { silentLogger } from "../../../services/shared/log.js";
-import type { TaskHandlerDeps } from "../../../services/shared/task-handler.js";
+import { silentLogger } from "../../../cloud-runtime/log.js";
+import type { TaskHandlerDeps } from "../../../cloud-runtime/task-handler.js";
 import { MemoryRunStore } from "../../support/memory-run-store.js";
 import { MemoryStore } from "../../support/memory-store.js";
 

@@ -46,9 +46,9 @@ export function workflowSequence(): Array<{ step: string; api: string }> {
   return [...yaml.matchAll(calls)].map((m) => (m[1] === "fan_out_and_wait" ? { step: m[3], api: m[2] } : { step: m[5], api: m[4] }));
 }
 
-/** Paths the services answer POSTs on (services/shared/app.ts). */
+/** Paths the services answer POSTs on (cloud-runtime/app.ts). */
 export function postRoutes(): string[] {
-  return [...read("services/shared/app.ts").matchAll(/path === "(\/[a-z-]*)"/g)].map((m) => m[1]);
+  return [...read("cloud-runtime/app.ts").matchAll(/path === "(\/[a-z-]*)"/g)].map((m) => m[1]);
 }
 
 export function workflowEnvReads(): string[] {

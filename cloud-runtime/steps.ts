@@ -3,13 +3,13 @@
 // workflow sends answers 400 and a run that does not exist 404, and neither changes any run (step-args.ts).
 // A step that ran and failed for a permanent reason answers 422 and records the reason on its run (the
 // workflow then fails the run with it); a transient failure answers 503 (the workflow retries with backoff).
-import { errorMessage } from "../../core/errors.js";
-import { parseGsFolder } from "../../core/gs-url.js";
-import type { RunStore, TaskQueue } from "../../core/ports.js";
-import { failRun, failStage, fanOutStage, finalizeStep, planStep, stageStatus } from "../../core/pipeline/cloud-steps.js";
-import { cloudFailureKind } from "../../adapters/gcp/failure-kind.js";
-import type { RunLocator } from "../../adapters/gcp/run-locations.js";
-import { startRunFrom } from "../../adapters/gcp/start-run.js";
+import { errorMessage } from "../core/errors.js";
+import { parseGsFolder } from "../core/gs-url.js";
+import type { RunStore, TaskQueue } from "../core/ports.js";
+import { failRun, failStage, fanOutStage, finalizeStep, planStep, stageStatus } from "../core/pipeline/cloud-steps.js";
+import { cloudFailureKind } from "../adapters/gcp/failure-kind.js";
+import type { RunLocator } from "../adapters/gcp/run-locations.js";
+import { startRunFrom } from "../adapters/gcp/start-run.js";
 import type { Logger } from "./log.js";
 import { BadRequestError } from "./push.js";
 import { parseStepArgs, type StepArgs, type StepName } from "./step-args.js";

@@ -3,9 +3,9 @@
 // why in one line on stderr and exits 1; it never stops with a stack trace for an ordinary condition.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { errorMessage, PermanentError } from "../../core/errors.js";
-import { stagesRunBy, type ServiceName } from "../../core/pipeline/stages.js";
-import { osCondition, osConditionLine } from "../../adapters/local/os-error.js";
+import { errorMessage, PermanentError } from "../core/errors.js";
+import { stagesRunBy, type ServiceName } from "../core/pipeline/stages.js";
+import { osCondition, osConditionLine } from "../adapters/local/os-error.js";
 import { createApp } from "./app.js";
 import { jsonLogger } from "./log.js";
 import { buildServiceDeps, serviceConfigFromEnv, type ServiceConfig } from "./runtime.js";

@@ -1,16 +1,16 @@
 // Builds a service's dependencies from its configuration value: the GCP clients, the run locator, the
 // queue, and a per-run task router (createTaskRouter over that run's stores, memoised per instance).
 import type { Storage } from "@google-cloud/storage";
-import { PermanentError } from "../../core/errors.js";
-import { createTaskRouter, type TaskRouter } from "../../core/pipeline/task-router.js";
-import { RUN_ID } from "../../core/pipeline/manifest.js";
-import type { ServiceName } from "../../core/pipeline/stages.js";
-import { ForeignTaskError } from "../../core/pipeline/tasks.js";
-import type { RunStore } from "../../core/ports.js";
-import { firestoreClient, gcpConfigFromEnv, MissingSettingsError, pubsubClient, storageClient, type GcpConfig } from "../../adapters/gcp/clients.js";
-import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
-import { PubSubQueue, stageTopics } from "../../adapters/gcp/pubsub-queue.js";
-import { RunLocator, type LocationPolicy } from "../../adapters/gcp/run-locations.js";
+import { PermanentError } from "../core/errors.js";
+import { createTaskRouter, type TaskRouter } from "../core/pipeline/task-router.js";
+import { RUN_ID } from "../core/pipeline/manifest.js";
+import type { ServiceName } from "../core/pipeline/stages.js";
+import { ForeignTaskError } from "../core/pipeline/tasks.js";
+import type { RunStore } from "../core/ports.js";
+import { firestoreClient, gcpConfigFromEnv, MissingSettingsError, pubsubClient, storageClient, type GcpConfig } from "../adapters/gcp/clients.js";
+import { FirestoreRunStore } from "../adapters/gcp/firestore-run-store.js";
+import { PubSubQueue, stageTopics } from "../adapters/gcp/pubsub-queue.js";
+import { RunLocator, type LocationPolicy } from "../adapters/gcp/run-locations.js";
 import type { AppDeps } from "./app.js";
 import type { Logger } from "./log.js";
 

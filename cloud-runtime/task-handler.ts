@@ -5,12 +5,12 @@
 // is not a task of the run (core/pipeline/tasks.ts ForeignTaskError: a forged or misrouted message). A
 // refused message is never recorded, here or when it reaches the dead letter, so it cannot count as one of
 // the run's failures.
-import { errorMessage } from "../../core/errors.js";
-import type { TaskRouter } from "../../core/pipeline/task-router.js";
-import { ForeignTaskError } from "../../core/pipeline/tasks.js";
-import type { RunStore, TaskMessage } from "../../core/ports.js";
-import { recordCompletion } from "../../core/task-completion.js";
-import { cloudFailureKind } from "../../adapters/gcp/failure-kind.js";
+import { errorMessage } from "../core/errors.js";
+import type { TaskRouter } from "../core/pipeline/task-router.js";
+import { ForeignTaskError } from "../core/pipeline/tasks.js";
+import type { RunStore, TaskMessage } from "../core/ports.js";
+import { recordCompletion } from "../core/task-completion.js";
+import { cloudFailureKind } from "../adapters/gcp/failure-kind.js";
 import type { Logger } from "./log.js";
 import type { Delivery } from "./push.js";
 

@@ -2,8 +2,8 @@
 // anything: a body that is not what the workflow sends (a missing or misspelt field, a stage that does not
 // exist, a run id that is not one) is a BadRequestError, answered 400, and changes no run. Only a step that
 // ran against its run and failed may fail that run (steps.ts).
-import { RUN_ID } from "../../core/pipeline/manifest.js";
-import { STAGES, type FanOutStage } from "../../core/pipeline/stages.js";
+import { RUN_ID } from "../core/pipeline/manifest.js";
+import { STAGES, type FanOutStage } from "../core/pipeline/stages.js";
 import { BadRequestError } from "./push.js";
 
 /** The step routes, POST /steps/<name> (app.ts). */
