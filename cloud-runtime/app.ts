@@ -8,7 +8,7 @@ import { BadRequestError, NOT_A_TASK_ACKNOWLEDGED, parseDeadLetter, parseDeliver
 import { readJsonBody } from "./read-json.js";
 import { STEP_NAMES, type StepName } from "./step-args.js";
 import { handleStep, type StepHandlerDeps } from "./steps.js";
-import { handleDeadLetter, handleTask, type Reply, type TaskHandlerDeps } from "./task-handler.js";
+import { handleDeadLetter, handleTask, type Reply, type TaskHandlerDeps } from "./task-delivery.js";
 
 export interface AppDeps extends TaskHandlerDeps, StepHandlerDeps {
   log: Logger;

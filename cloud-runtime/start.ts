@@ -8,7 +8,7 @@ import { stagesRunBy, type ServiceName } from "../core/pipeline/stages.js";
 import { osCondition, osConditionLine } from "../adapters/local/os-error.js";
 import { createApp } from "./app.js";
 import { jsonLogger } from "./log.js";
-import { buildServiceDeps, serviceConfigFromEnv, type ServiceConfig } from "./runtime.js";
+import { buildServiceDeps, serviceConfigFromEnv, type ServiceConfig } from "./service-deps.js";
 
 export interface StartIo {
   stdout: (text: string) => unknown;

@@ -13,7 +13,7 @@ import { startRunFrom } from "../adapters/gcp/start-run.js";
 import type { Logger } from "./log.js";
 import { BadRequestError } from "./push.js";
 import { parseStepArgs, type StepArgs, type StepName } from "./step-args.js";
-import type { Reply } from "./task-handler.js";
+import type { Reply } from "./task-delivery.js";
 
 export interface StepHandlerDeps {
   runs: RunStore;

@@ -53,7 +53,7 @@ locals {
 
   source_buckets = concat([local.source_bucket], var.additional_source_buckets)
 
-  # Environment of the Cloud Run services (cloud-runtime/runtime.ts serviceConfigFromEnv,
+  # Environment of the Cloud Run services (cloud-runtime/service-deps.ts serviceConfigFromEnv,
   # adapters/gcp/clients.ts gcpConfigFromEnv). PORT is set by Cloud Run itself.
   service_env = {
     GOOGLE_CLOUD_PROJECT = var.project_id

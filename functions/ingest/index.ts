@@ -8,7 +8,7 @@ import { RunLocator } from "../../adapters/gcp/run-locations.js";
 import { TriggerLedger } from "../../adapters/gcp/trigger-ledger.js";
 import { workflowStarter } from "../../adapters/gcp/workflow-starter.js";
 import { jsonLogger } from "../../cloud-runtime/log.js";
-import { serviceConfigFromEnv } from "../../cloud-runtime/runtime.js";
+import { serviceConfigFromEnv } from "../../cloud-runtime/service-deps.js";
 import { isConfigObject, onUpload, uploadOf, type IngestFunctionDeps } from "./handler.js";
 
 // Built once per instance on the first event that matters (a cold start pays for clients only when needed).

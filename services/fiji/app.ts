@@ -16,7 +16,7 @@ import { FijiRequestError, parseFijiRequest, type FijiPolicy, type FijiRequest }
 import type { Logger } from "../../cloud-runtime/log.js";
 import { BadRequestError, NOT_A_TASK_ACKNOWLEDGED, parseDeadLetter, parseDelivery } from "../../cloud-runtime/push.js";
 import { readJsonBody } from "../../cloud-runtime/read-json.js";
-import type { Reply, TaskHandlerDeps } from "../../cloud-runtime/task-handler.js";
+import type { Reply, TaskHandlerDeps } from "../../cloud-runtime/task-delivery.js";
 import { handleFijiDeadLetter, handleFijiTask } from "./batch-delivery.js";
 import { JobSlots } from "./job-slots.js";
 

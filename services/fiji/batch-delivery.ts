@@ -4,7 +4,7 @@
 import { FIJI_STAGE, settleFijiRun } from "../../core/fiji/batch.js";
 import type { Logger } from "../../cloud-runtime/log.js";
 import type { Delivery } from "../../cloud-runtime/push.js";
-import { handleDeadLetter, handleTask, type Reply, type TaskHandlerDeps } from "../../cloud-runtime/task-handler.js";
+import { handleDeadLetter, handleTask, type Reply, type TaskHandlerDeps } from "../../cloud-runtime/task-delivery.js";
 
 export type FijiBatchDeps = Pick<TaskHandlerDeps, "runs" | "routerFor"> & { log: Logger };
 

@@ -14,7 +14,7 @@ import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { executionsClient } from "../../adapters/gcp/workflow-starter.js";
 import { stagesRunBy } from "../../core/pipeline/stages.js";
 import { createApp } from "../../cloud-runtime/app.js";
-import { buildServiceDeps, type ServiceConfig } from "../../cloud-runtime/runtime.js";
+import { buildServiceDeps, type ServiceConfig } from "../../cloud-runtime/service-deps.js";
 import { startEmulators, type Emulators } from "./support/emulators.js";
 import { startExecutionsShim, type ExecutionsShim } from "./support/executions-shim.js";
 import { listen, localRun, makeStack, readBucketTree, readTree, uploadFolder, waitFor, waitForExecution, type Listening } from "./support/pipeline.js";

@@ -13,7 +13,7 @@ import { RunFailedError } from "../../core/pipeline/stage-steps.js";
 import { stagesRunBy } from "../../core/pipeline/stages.js";
 import { task } from "../../core/pipeline/tasks.js";
 import type { ObjectStore } from "../../core/ports.js";
-import { handleDeadLetter, handleTask } from "../../cloud-runtime/task-handler.js";
+import { handleDeadLetter, handleTask } from "../../cloud-runtime/task-delivery.js";
 import { MemoryQueue } from "../support/memory-queue.js";
 import { deliveryDeps, FIXED_NOW, InProcessRunner, memoryDeps, sampleSource } from "./support/memory-pipeline.js";
 

@@ -11,7 +11,7 @@ import { readShardedChunk } from "../../core/precomputed/shard-reader.js";
 import { runIngest } from "../../core/pipeline/sequence.js";
 import { silentProgress } from "../../core/pipeline/stage-runner.js";
 import { PIPELINE, stagesRunBy } from "../../core/pipeline/stages.js";
-import { handleTask } from "../../cloud-runtime/task-handler.js";
+import { handleTask } from "../../cloud-runtime/task-delivery.js";
 import { MemoryQueue } from "../support/memory-queue.js";
 import { deliveryDeps, FIXED_NOW, InProcessRunner, memoryDeps, sampleSource } from "./support/memory-pipeline.js";
 

@@ -10,7 +10,7 @@ import { repoRoot } from "../support/python.js";
 import { block, loadConfig, resource, strings, type Body, type TerraformConfig } from "./support/hcl.js";
 import { stageTopics } from "../../adapters/gcp/pubsub-queue.js";
 import { FAN_OUT, PIPELINE, SERVICES, STAGES, stagesRunBy } from "../../core/pipeline/stages.js";
-import { serviceConfigFromEnv } from "../../cloud-runtime/runtime.js";
+import { serviceConfigFromEnv } from "../../cloud-runtime/service-deps.js";
 import { STEP_NAMES } from "../../cloud-runtime/step-args.js";
 import { envReads, importClosure, postRoutes, read, startedService, workflowEnvReads, workflowSequence } from "./support/runtime-source.js";
 

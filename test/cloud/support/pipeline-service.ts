@@ -10,7 +10,7 @@ import { RunLocator } from "../../../adapters/gcp/run-locations.js";
 import { STAGES } from "../../../core/pipeline/stages.js";
 import { createApp } from "../../../cloud-runtime/app.js";
 import { jsonLogger, type Logger } from "../../../cloud-runtime/log.js";
-import { routerCache } from "../../../cloud-runtime/runtime.js";
+import { routerCache } from "../../../cloud-runtime/service-deps.js";
 import { MemoryQueue } from "../../support/memory-queue.js";
 import type { Emulators } from "./emulators.js";
 import { envelope, listen, post, uploadFolder, type Listening } from "./pipeline.js";

@@ -11,7 +11,7 @@ import type { ObjectStore, RunStore, TaskMessage } from "../../../core/ports.js"
 import { generateSampleStack } from "../../../core/sample/index.js";
 import { recordCompletion } from "../../../core/task-completion.js";
 import { silentLogger } from "../../../cloud-runtime/log.js";
-import type { TaskHandlerDeps } from "../../../cloud-runtime/task-handler.js";
+import type { TaskHandlerDeps } from "../../../cloud-runtime/task-delivery.js";
 import { MemoryRunStore } from "../../support/memory-run-store.js";
 import { MemoryStore } from "../../support/memory-store.js";
 
