@@ -2,7 +2,7 @@
 import { isAbsolute } from "node:path";
 import { tmpdir } from "node:os";
 import type { FijiPolicy } from "../../core/fiji/request.js";
-import type { SandboxOptions } from "../../adapters/local/fiji-sandbox.js";
+import type { SandboxOptions } from "../../adapters/process/fiji-sandbox.js";
 
 export interface FijiServiceConfig {
   policy: FijiPolicy;

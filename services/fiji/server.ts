@@ -5,7 +5,7 @@ import { createServer } from "node:http";
 import { gcpConfigFromEnv, firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { gcsBucketIO } from "../../adapters/gcp/gcs-bucket-io.js";
-import { checkScratchRoot, ProcessSandbox } from "../../adapters/local/fiji-sandbox.js";
+import { checkScratchRoot, ProcessSandbox } from "../../adapters/process/fiji-sandbox.js";
 import { fijiTaskRouter } from "../../core/fiji/batch.js";
 import { downsampleImageFile } from "../../core/fiji/downsample.js";
 import { jsonLogger } from "../../cloud-runtime/log.js";

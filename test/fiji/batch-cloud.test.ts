@@ -15,7 +15,7 @@ import type { PubSub } from "@google-cloud/pubsub";
 import type { Storage } from "@google-cloud/storage";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { gcsBucketIO } from "../../adapters/gcp/gcs-bucket-io.js";
-import { ProcessSandbox } from "../../adapters/local/fiji-sandbox.js";
+import { ProcessSandbox } from "../../adapters/process/fiji-sandbox.js";
 import { fijiBatch, parseFijiBatch } from "../../cli/fiji-batch-command.js";
 import { parseStatus, statusCommand, type StatusSnapshot } from "../../cli/status-command.js";
 import { PermanentError } from "../../core/errors.js";

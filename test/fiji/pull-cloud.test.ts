@@ -16,7 +16,7 @@ import type { Storage } from "@google-cloud/storage";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { gcsBucketIO } from "../../adapters/gcp/gcs-bucket-io.js";
 import { startPullSubscriber, type PullSubscriber } from "../../adapters/gcp/pubsub-pull.js";
-import { ProcessSandbox } from "../../adapters/local/fiji-sandbox.js";
+import { ProcessSandbox } from "../../adapters/process/fiji-sandbox.js";
 import { RetryableError } from "../../core/errors.js";
 import { fijiTaskRouter, planFijiBatch } from "../../core/fiji/batch.js";
 import { downsampleImageFile } from "../../core/fiji/downsample.js";

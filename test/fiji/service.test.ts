@@ -11,7 +11,7 @@ import sharp from "sharp";
 import type { Storage } from "@google-cloud/storage";
 import { storageClient } from "../../adapters/gcp/clients.js";
 import { gcsBucketIO } from "../../adapters/gcp/gcs-bucket-io.js";
-import { ProcessSandbox, type SandboxOptions } from "../../adapters/local/fiji-sandbox.js";
+import { ProcessSandbox, type SandboxOptions } from "../../adapters/process/fiji-sandbox.js";
 import { downsampleImageFile } from "../../core/fiji/downsample.js";
 import { silentLogger } from "../../cloud-runtime/log.js";
 import { createFijiApp } from "../../services/fiji/app.js";
