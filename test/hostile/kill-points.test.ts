@@ -86,7 +86,9 @@ test("a run killed after any one of its writes resumes to the clean run's bytes,
   }
   assert.ok(seen.some((w) => w.startsWith("temporary file of ng/jpeg/")), "a kill point between a shard's temporary file and its rename");
   assert.ok(seen.some((w) => /-> done\)$/.test(w)), "a kill point right after the run is marked done");
-  assert.ok(seen.some((w) => w.startsWith("delete tmp/top/")), "a kill point while tmp/ is deleted");
+  // tmp/ is deleted with several deletes in flight (tmp-layout.ts), so which key a kill point's label names
+  // varies from run to run; that some kill point falls among them does not.
+  assert.ok(seen.some((w) => w.startsWith("delete tmp/") && w !== "delete tmp/plan.json"), "a kill point while tmp/ is deleted");
   assert.equal(seen[points - 1], "delete tmp/plan.json", "the plan is the last thing a run deletes");
   t.diagnostic(`kill points exercised: ${points} (every write of the run); wall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
 });
