@@ -12,7 +12,7 @@ import type { PipelineWorkerData } from "../adapters/local/pipeline-worker.js";
 import { openLocalState } from "../adapters/local/local-state.js";
 import { checkOutputFolder, WRITES_DIR } from "../adapters/local/output-claim.js";
 import { openCv } from "../core/align/opencv.js";
-import { parseIngestConfig } from "../core/config.js";
+import { CONFIG_FILE, parseIngestConfig } from "../core/config.js";
 import { PermanentError } from "../core/errors.js";
 import { enumerateSlices } from "../core/pipeline/enumerate.js";
 import { runIngest, type IngestResult } from "../core/pipeline/sequence.js";
@@ -99,7 +99,7 @@ async function resolveThroughLinks(outArg: string, out: string): Promise<string>
 }
 
 async function loadConfig(cmd: RunCommand, slices: string): Promise<{ raw: Record<string, unknown>; where: string }> {
-  const file = cmd.configFile ?? path.join(slices, "ingest.json");
+  const file = cmd.configFile ?? path.join(slices, CONFIG_FILE);
   let base: Record<string, unknown> = {};
   if (cmd.configFile !== undefined || existsSync(file)) {
     const text = await fs.readFile(file, "utf8").catch(() => {

@@ -4,8 +4,8 @@ import { parseArgs } from "node:util";
 import { firestoreClient, type GcpConfig } from "../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../adapters/gcp/firestore-run-store.js";
 import type { RunRecord, TaskRecord } from "../core/ports.js";
-import { STAGES } from "../core/pipeline/tasks.js";
-import { SLICE_VERSIONS } from "../core/pipeline/source-versions.js";
+import type { RunDetails } from "../core/run-details.js";
+import { STAGES } from "../core/pipeline/stages.js";
 import { UsageError } from "./usage-error.js";
 
 export interface StatusCommand {
@@ -48,9 +48,12 @@ export interface StageCounts {
   failed: number;
 }
 
+/** The run record as shown: its per-slice version tags counted, not listed. */
+export type ShownRun = Omit<RunRecord, "details"> & { details: Omit<RunDetails, "sliceVersions"> & { sliceVersionsRecorded?: number } };
+
 export interface StatusSnapshot {
   at: number;
-  run: RunRecord;
+  run: ShownRun;
   stages: StageCounts[];
   failed: TaskRecord[];
   /** How many of `failed` were dead-lettered (retries exhausted) rather than failed for good. */
@@ -73,8 +76,8 @@ export async function readStatus(store: FirestoreRunStore, run: string, now = Da
   const failed = await store.listFailed(run, 20);
   // One version tag per slice is bookkeeping for resuming (core/pipeline/source-versions.ts), not status:
   // thousands of lines in --json. Shown as a count.
-  const { [SLICE_VERSIONS]: versions, ...details } = record.details;
-  const shown = Array.isArray(versions) ? { ...record, details: { ...details, sliceVersionsRecorded: versions.length } } : record;
+  const { sliceVersions, ...details } = record.details;
+  const shown: ShownRun = { ...record, details: Array.isArray(sliceVersions) ? { ...details, sliceVersionsRecorded: sliceVersions.length } : details };
   return { at: now, run: shown, stages, failed, deadLettered: failed.filter(isDeadLetter).length };
 }
 

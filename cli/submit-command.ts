@@ -8,9 +8,9 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { storageClient, type GcpConfig } from "../adapters/gcp/clients.js";
 import { GcsStore } from "../adapters/gcp/gcs-store.js";
-import { parseGsUrl } from "../adapters/gcp/run-locations.js";
 import { FileStore, openRegular } from "../adapters/local/file-store.js";
-import { parseIngestConfig } from "../core/config.js";
+import { CONFIG_FILE, parseIngestConfig } from "../core/config.js";
+import { parseGsFolder } from "../core/gs-url.js";
 import { PermanentError } from "../core/errors.js";
 import { orderSlices } from "../core/slices/listing.js";
 import { mapLimit } from "../core/util/map-limit.js";
@@ -49,13 +49,13 @@ export interface SubmitResult {
 }
 
 export async function submitCommand(cmd: SubmitCommand, gcp: GcpConfig, log: (line: string) => void = () => undefined): Promise<SubmitResult> {
-  const target = parseGsUrl(cmd.target, "submit");
+  const target = parseGsFolder(cmd.target, "submit");
   const folder = await fs.stat(cmd.folder).catch(() => undefined);
   if (!folder) throw new PermanentError(`${cmd.folder}: no such folder`);
   if (!folder.isDirectory()) throw new PermanentError(`${cmd.folder}: is not a folder`);
-  const configFile = cmd.configFile ?? path.join(cmd.folder, "ingest.json");
+  const configFile = cmd.configFile ?? path.join(cmd.folder, CONFIG_FILE);
   const handle = await openRegular(configFile);
-  if (!handle) throw new PermanentError(`${configFile}: not found; submit needs an ingest.json (or --config FILE)`);
+  if (!handle) throw new PermanentError(`${configFile}: not found; submit needs an ${CONFIG_FILE} (or --config FILE)`);
   const configText = await handle.readFile("utf8").finally(() => handle.close());
   let raw: unknown;
   try {
@@ -78,7 +78,7 @@ export async function submitCommand(cmd: SubmitCommand, gcp: GcpConfig, log: (li
     sent += 1;
     if (sent % 50 === 0 || sent === names.length) log(`uploaded ${sent}/${names.length} slices`);
   });
-  await store.put("ingest.json", new TextEncoder().encode(configText), { contentType: "application/json" });
-  log(`uploaded ingest.json: the run starts now (${store.url}/ingest.json)`);
+  await store.put(CONFIG_FILE, new TextEncoder().encode(configText), { contentType: "application/json" });
+  log(`uploaded ${CONFIG_FILE}: the run starts now (${store.url}/${CONFIG_FILE})`);
   return { target: store.url, slices: names.length, bytes };
 }

@@ -1,5 +1,6 @@
 // The ingest config: parsed and validated once at the boundary, with the path of the field in every error
 // (HOUSE-STYLE.md rules 6 and 8). The same shape is an ingest.json in a bucket or a set of CLI options.
+import { DEFAULT_ALIGN_PARAMS, type AlignParams } from "./align/params.js";
 import { PermanentError } from "./errors.js";
 import { MAX_RESOLUTION_NM, MIN_RESOLUTION_NM } from "./precomputed/volume-limits.js";
 
@@ -40,7 +41,7 @@ export interface AlignConfig {
   maxEpsilon: number;
   minInlierRatio: number;
   minNumInliers: number;
-  expectedModel: "auto" | "translation" | "rigid" | "affine";
+  expectedModel: AlignParams["expectedModel"];
   /**
    * The alignment policy (align/alignment-policy.ts): the run stops when more than this share of the
    * pairs (z-1, z) failed. 1 accepts any share.
@@ -60,7 +61,18 @@ export const DEFAULT_CONFIG: IngestConfig = {
   jpegQuality: 90,
   window16: [0.5, 99.5],
   window16Scope: "stack",
-  align: { maxSize: 1024, rod: 0.92, maxEpsilon: 25, minInlierRatio: 0.05, minNumInliers: 20, expectedModel: "auto", maxFailedPairShare: 0.1, maxConsecutiveBad: 2 },
+  // The matching settings a config may change keep the aligner's defaults (align/params.ts); the order of
+  // the fields is part of the run id (manifest.ts runId hashes the parsed config).
+  align: {
+    maxSize: DEFAULT_ALIGN_PARAMS.maxSize,
+    rod: DEFAULT_ALIGN_PARAMS.rod,
+    maxEpsilon: DEFAULT_ALIGN_PARAMS.maxEpsilon,
+    minInlierRatio: DEFAULT_ALIGN_PARAMS.minInlierRatio,
+    minNumInliers: DEFAULT_ALIGN_PARAMS.minNumInliers,
+    expectedModel: DEFAULT_ALIGN_PARAMS.expectedModel,
+    maxFailedPairShare: 0.1,
+    maxConsecutiveBad: 2,
+  },
   cube: 512,
   maxPixels: 16384 * 16384,
 };
@@ -70,8 +82,11 @@ export const MAX_CONSECUTIVE_BAD = 16;
 
 type Raw = Record<string, unknown>;
 
+/** The config's file name beside the slices (a folder, or a bucket prefix: uploading it starts a cloud run). */
+export const CONFIG_FILE = "ingest.json";
+
 /** Parses a config object (from ingest.json or CLI flags); `where` names the source in errors. */
-export function parseIngestConfig(input: unknown, where = "ingest.json"): IngestConfig {
+export function parseIngestConfig(input: unknown, where = CONFIG_FILE): IngestConfig {
   if (typeof input !== "object" || input === null || Array.isArray(input)) {
     throw new PermanentError(`${where}: must be a JSON object`);
   }

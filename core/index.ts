@@ -16,14 +16,18 @@ export { IDENTITY, apply, compose, invert, translation, corners, type Affine } f
 
 // the pipeline: stages, barrier steps, tasks and keys
 export { enumerateSlices } from "./pipeline/enumerate.js";
-export { createTaskRouter } from "./pipeline/handlers.js";
+export { createTaskRouter } from "./pipeline/task-router.js";
 export { planRun } from "./pipeline/plan.js";
-export { finalizeRun, type RunSummary } from "./pipeline/finalize.js";
-export { runIngest, RunFailedError, type IngestOptions, type IngestResult } from "./pipeline/sequence.js";
-export { task, STAGES, type PipelineTask, type FeaturesTask, type AlignTask, type RenderTask, type PyramidTask } from "./pipeline/tasks.js";
+export { finalizeRun } from "./pipeline/finalize.js";
+export type { RunDetails, RunSummary, Substitution } from "./run-details.js";
+export { runIngest, type IngestOptions, type IngestResult } from "./pipeline/sequence.js";
+export { RunFailedError } from "./pipeline/stage-steps.js";
+export { PIPELINE, STAGES, type StepSpec, type FanOutSpec, type BarrierSpec, type FanOutStage } from "./pipeline/stages.js";
+export { task, type PipelineTask, type FeaturesTask, type AlignTask, type RenderTask, type PyramidTask } from "./pipeline/tasks.js";
 export { keys } from "./pipeline/keys.js";
 export { runId, readManifest, type RunManifest } from "./pipeline/manifest.js";
-export { volumeTargets, type RunPlan, type OutputBox, type Substitution } from "./pipeline/run-plan.js";
+export { volumeTargets, type RunPlan } from "./pipeline/run-plan.js";
+export type { PixelBox } from "./geometry/pixel-box.js";
 export { silentProgress, type StageRunner, type ProgressSink, type FailedTask } from "./pipeline/stage-runner.js";
 export type { TaskDeps, StepDeps } from "./pipeline/deps.js";
 

@@ -1,5 +1,6 @@
 // The three ports the core talks to (DESIGN.md "Every box above is a thin entry point over one pure core").
 // Ports speak bytes and plain data; a missing object is `undefined`, never an exception.
+import type { RunDetails } from "./run-details.js";
 
 /** Bytes under string keys: a bucket prefix, or a directory on disk. */
 export interface ObjectStore {
@@ -55,8 +56,8 @@ export interface RunRecord {
   config: unknown;
   /** Total tasks per stage, set when the stage is fanned out. */
   totals: Record<string, number>;
-  /** Free-form, stage-written plain data (bounding box, output URLs, timings, errors). */
-  details: Record<string, unknown>;
+  /** What the steps recorded about the run, field by field (run-details.ts). */
+  details: RunDetails;
   createdAt: string;
   updatedAt: string;
 }

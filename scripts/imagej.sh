@@ -39,7 +39,7 @@ if [ ! -s "$JAR" ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$VERSION" ]; then
   echo "$VERSION" > "$STAMP"
   log "installed $JAR in $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }') s"
 fi
-# The service runs every job in bubblewrap (adapters/local/fiji-jail.ts); setpriv comes with util-linux.
+# The service runs every job in bubblewrap (adapters/process/fiji-jail.ts); setpriv comes with util-linux.
 if ! command -v bwrap > /dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
     log "installing bubblewrap (apt-get)"

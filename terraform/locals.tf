@@ -11,7 +11,7 @@ locals {
   # The TypeScript every deployable compiles: a change to any of these files rebuilds the images and the
   # function package (and so rolls out new revisions).
   source_files = sort(concat(
-    tolist(fileset(local.repo_root, "{core,adapters,services,functions,cli}/**")),
+    tolist(fileset(local.repo_root, "{core,adapters,cloud-runtime,services,functions,cli}/**")),
     ["package.json", "package-lock.json", "tsconfig.json"],
   ))
   source_hash = substr(sha256(join("", [for f in local.source_files : filesha256("${local.repo_root}/${f}")])), 0, 16)
@@ -53,7 +53,7 @@ locals {
 
   source_buckets = concat([local.source_bucket], var.additional_source_buckets)
 
-  # Environment of the Cloud Run services (services/shared/runtime.ts serviceConfigFromEnv,
+  # Environment of the Cloud Run services (cloud-runtime/service-deps.ts serviceConfigFromEnv,
   # adapters/gcp/clients.ts gcpConfigFromEnv). PORT is set by Cloud Run itself.
   service_env = {
     GOOGLE_CLOUD_PROJECT = var.project_id

@@ -7,28 +7,14 @@
 // Plain-data blobs (config, details, outcome) are stored as JSON text: Firestore refuses nested arrays
 // (an affine matrix) and undefined values, and the core's data must round-trip unchanged.
 import type { CollectionReference, DocumentData, DocumentReference, Firestore } from "@google-cloud/firestore";
-import { mergeRunPatch, type RunPatch, type RunRecord, type RunStatus, type RunStore, type TaskRecord } from "../../core/ports.js";
+import { mergeRunPatch, type RunPatch, type RunRecord, type RunStore, type TaskRecord } from "../../core/ports.js";
+import type { RunDetails } from "../../core/run-details.js";
 
-interface RunDoc {
-  run: string;
-  status: RunStatus;
-  config: string;
-  totals: Record<string, number>;
-  details: string;
-  createdAt: string;
-  updatedAt: string;
-}
+/** A run record as stored: config and details as JSON text. */
+type RunDoc = Omit<RunRecord, "config" | "details"> & { config: string; details: string };
 
-interface TaskDoc {
-  run: string;
-  id: string;
-  stage: string;
-  status: "done" | "failed";
-  attempts: number;
-  durationMs: number;
-  outcome: string | null;
-  error: string | null;
-}
+/** A task record as stored: the outcome as JSON text, absent fields as null. */
+type TaskDoc = Omit<TaskRecord, "outcome" | "error"> & { outcome: string | null; error: string | null };
 
 /** Firestore's gRPC status for a create() on an existing document. */
 const ALREADY_EXISTS = 6;
@@ -145,7 +131,7 @@ function fromRunDoc(d: RunDoc): RunRecord {
     status: d.status,
     config: JSON.parse(d.config) as unknown,
     totals: { ...(d.totals ?? {}) },
-    details: JSON.parse(d.details) as Record<string, unknown>,
+    details: JSON.parse(d.details) as RunDetails,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
   };

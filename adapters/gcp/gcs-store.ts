@@ -3,6 +3,8 @@
 // uploads. Retries on 429/5xx and network errors come from the client's retry policy, which storage-clients.ts
 // sets to "retry always": every write here is a pure function of its task, so repeating it is harmless.
 import type { Bucket } from "@google-cloud/storage";
+import { gsUrl } from "../../core/gs-url.js";
+import { isPlainKey, plainKey } from "../../core/object-key.js";
 import type { ObjectStore, PutOptions } from "../../core/ports.js";
 
 /** Objects at least this large are uploaded resumably (GCS recommends it above ~8 MiB). */
@@ -32,12 +34,11 @@ export class GcsStore implements ObjectStore {
 
   /** "gs://bucket/prefix" for messages. */
   get url(): string {
-    return `gs://${this.bucket.name}/${this.prefix}`.replace(/\/$/, "");
+    return gsUrl(this.bucket.name, this.prefix);
   }
 
   private name(key: string): string {
-    if (!isPlainKey(key)) throw new RangeError(`object key "${key}" is not a plain relative path`);
-    return this.prefix + key;
+    return this.prefix + plainKey(key);
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
@@ -96,10 +97,6 @@ export class GcsStore implements ObjectStore {
 }
 
 /** The same rule as FileStore: no empty segments, no "." or "..", no leading "/". */
-function isPlainKey(key: string): boolean {
-  return key !== "" && !key.startsWith("/") && !key.split("/").some((part) => part === ".." || part === "." || part === "");
-}
-
 /** HTTP status of a storage client error, if it carries one. */
 export function statusOf(error: unknown): number | undefined {
   const code = (error as { code?: unknown })?.code;

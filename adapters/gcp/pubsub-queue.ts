@@ -1,8 +1,9 @@
 // TaskQueue on Pub/Sub: each task is one message whose data is the task's JSON, unchanged (HOUSE-STYLE.md
-// rule 5), with run, stage and id as attributes for filtering and logs. A stage maps to a topic (features,
-// align and bridge -> the align service's topic, render and pyramid -> emwrite's). Delivery to the services is by
-// push subscription; at-least-once, so every handler is idempotent.
+// rule 5), with run, stage and id as attributes for filtering and logs. A stage maps to the topic the
+// pipeline's table names for it (core/pipeline/stages.ts). Delivery to the services is by push subscription;
+// at-least-once, so every handler is idempotent.
 import type { PubSub, Topic } from "@google-cloud/pubsub";
+import { FAN_OUT, type ServiceName } from "../../core/pipeline/stages.js";
 import type { TaskMessage, TaskQueue } from "../../core/ports.js";
 
 export interface PubSubQueueOptions {
@@ -51,7 +52,7 @@ export class PubSubQueue implements TaskQueue {
   }
 }
 
-/** The deployment's stage -> topic map. */
-export function stageTopics(alignTopic: string, emwriteTopic: string): Record<string, string> {
-  return { features: alignTopic, align: alignTopic, bridge: alignTopic, render: emwriteTopic, pyramid: emwriteTopic };
+/** The deployment's stage -> topic name map, from the topic name of each service's topic. */
+export function stageTopics(topics: Readonly<Record<ServiceName, string>>): Record<string, string> {
+  return Object.fromEntries(FAN_OUT.map((stage) => [stage.name, topics[stage.topic]]));
 }

@@ -3,42 +3,16 @@
 // configured buckets (DESIGN.md "Security": no other buckets than the ones configured).
 import type { Storage } from "@google-cloud/storage";
 import { PermanentError } from "../../core/errors.js";
+import { gsUrl, type BucketFolder } from "../../core/gs-url.js";
 import type { RunStore } from "../../core/ports.js";
 import type { StepDeps } from "../../core/pipeline/deps.js";
 import { GcsStore } from "./gcs-store.js";
-
-export interface BucketFolder {
-  bucket: string;
-  /** "" or ending in "/". */
-  prefix: string;
-}
-
-/** Stored in runs/{run} details.location by the step that creates the run. */
-export interface RunLocation {
-  source: BucketFolder;
-  out: BucketFolder;
-}
 
 export interface LocationPolicy {
   /** Buckets slices may be read from. */
   sourceBuckets: readonly string[];
   /** The bucket outputs go to: gs://<outputBucket>/<run>/. */
   outputBucket: string;
-}
-
-/** Parses gs://bucket[/folder] into a bucket and a folder prefix ("" or ending in "/"). */
-export function parseGsUrl(url: string, what: string): BucketFolder {
-  const m = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,220}[a-z0-9])(?:\/(.*))?$/.exec(url);
-  if (!m) throw new PermanentError(`${what}: "${url}" is not a gs://bucket/folder URL`);
-  const folder = (m[2] ?? "").replace(/\/+$/, "");
-  if (folder !== "" && folder.split("/").some((p) => p === "" || p === "." || p === "..")) {
-    throw new PermanentError(`${what}: "${url}" has an empty, "." or ".." folder name`);
-  }
-  return { bucket: m[1], prefix: folder === "" ? "" : `${folder}/` };
-}
-
-export function gsUrl(folder: BucketFolder): string {
-  return `gs://${folder.bucket}/${folder.prefix}`.replace(/\/$/, "");
 }
 
 export class RunLocator {
@@ -72,7 +46,7 @@ export class RunLocator {
   async stepDeps(run: string): Promise<StepDeps> {
     const record = await this.runs.getRun(run);
     if (!record) throw new PermanentError(`run ${run} does not exist`);
-    const location = record.details.location as RunLocation | undefined;
+    const location = record.details.location;
     if (!location?.source || !location.out) throw new PermanentError(`run ${run} has no recorded location`);
     const source = this.checkSource(location.source, `run ${run}`);
     if (location.out.bucket !== this.policy.outputBucket) {
@@ -85,7 +59,7 @@ export class RunLocator {
     return {
       source: this.sourceStore(source),
       out: this.outStore(run),
-      sourceName: gsUrl(source),
+      sourceName: gsUrl(source.bucket, source.prefix),
       runs: this.runs,
     };
   }

@@ -6,6 +6,7 @@ import { constants, promises as fs, type Dirent } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { PermanentError } from "../../core/errors.js";
+import { plainKey } from "../../core/object-key.js";
 import type { ObjectStore, PutOptions } from "../../core/ports.js";
 import { folderEntry, type EntryKind } from "../../core/slices/listing.js";
 
@@ -36,10 +37,7 @@ export class FileStore implements ObjectStore {
   }
 
   private file(key: string): string {
-    if (key === "" || key.startsWith("/") || key.split("/").some((part) => part === ".." || part === "." || part === "")) {
-      throw new RangeError(`object key "${key}" is not a plain relative path`);
-    }
-    return path.join(this.root, ...key.split("/"));
+    return path.join(this.root, ...plainKey(key).split("/"));
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {

@@ -1,11 +1,12 @@
 // StageRunner for one machine: a WorkerQueue runs the tasks, the main thread records each completion in
-// the RunStore once (keyed by task id) and reports progress. A stage whose tasks failed on an ordinary
+// the RunStore once (keyed by task id; core/task-completion.ts, as the services do) and reports progress. A stage whose tasks failed on an ordinary
 // condition of the machine (a full disk, a read-only folder: os-error.ts) stops the run with that one line
 // instead of a list of tasks: the tasks are not at fault, and every other one would fail the same way. A
 // failure to record (the state database on a full disk) stops the run with that error. A task that the
 // worker refuses as not one of its run's tasks (core/pipeline/task-check.ts) is never recorded.
 import { PermanentError } from "../../core/errors.js";
 import type { RunStore, TaskMessage } from "../../core/ports.js";
+import { recordCompletion } from "../../core/task-completion.js";
 import type { FailedTask, ProgressSink, StageRunner } from "../../core/pipeline/stage-runner.js";
 import { WorkerQueue, type Settled } from "./worker-queue.js";
 
@@ -64,16 +65,12 @@ export class LocalStageRunner implements StageRunner {
   private async record(result: Settled): Promise<void> {
     const { task } = result;
     if (result.refused) return;
-    await this.options.runs.recordTask({
-      run: task.run,
-      id: task.id,
-      stage: task.stage,
-      status: result.ok ? "done" : "failed",
-      attempts: result.attempts,
-      durationMs: result.durationMs,
-      outcome: result.ok ? result.outcome : undefined,
-      error: result.ok ? undefined : result.error,
-    });
+    const { attempts, durationMs } = result;
+    await recordCompletion(
+      this.options.runs,
+      task,
+      result.ok ? { ok: true, attempts, durationMs, outcome: result.outcome } : { ok: false, attempts, durationMs, error: result.error ?? "unknown error" },
+    );
     this.options.progress.taskSettled(task.stage, result.ok);
   }
 }

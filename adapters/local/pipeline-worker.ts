@@ -1,5 +1,5 @@
 // Loaded in every worker thread: builds the file stores once and hands tasks to the core's router.
-import { createTaskRouter } from "../../core/pipeline/handlers.js";
+import { createTaskRouter } from "../../core/pipeline/task-router.js";
 import type { TaskMessage } from "../../core/ports.js";
 import { FaultyFileStore, type KillSwitchData } from "./fault-injection.js";
 import { FileStore } from "./file-store.js";

@@ -16,14 +16,12 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { DEFAULT_ALIGN_PARAMS } from "../../core/align/index.js";
 import type { Affine } from "../../core/geometry/affine.js";
 import { pairTruth, worstCornerError, writePair } from "./pairs.js";
+import { benchPaths, optionReader } from "../support.js";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, "../../..");
-const python = path.join(repoRoot, ".venv", "bin", "python");
+const { here, repoRoot, python } = benchPaths(import.meta.url);
 const nativePair = path.join(repoRoot, "bench", "align", "native_pair.py");
 const nodePair = path.join(here, "node-pair.js");
 
@@ -38,10 +36,7 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const get = (name: string, fallback: string): string => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
-  };
+  const get = optionReader(argv);
   const num = (name: string, fallback: string): number => {
     const v = Number(get(name, fallback));
     if (!Number.isInteger(v) || v < 0) throw new RangeError(`--${name} must be a non-negative integer, got ${get(name, fallback)}`);

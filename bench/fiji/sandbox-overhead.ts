@@ -1,4 +1,4 @@
-// bench/fiji: what the job sandbox (adapters/local/fiji-jail.ts) adds to a real ImageJ job, in wall ms.
+// bench/fiji: what the job sandbox (adapters/process/fiji-jail.ts) adds to a real ImageJ job, in wall ms.
 //
 //   node dist/bench/fiji/sandbox-overhead.js [--runs 9] [--jar .tools/imagej/ij.jar]      (as root)
 //
@@ -14,7 +14,7 @@ import { chmod, chown, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import sharp from "sharp";
-import { ProcessSandbox } from "../../adapters/local/fiji-sandbox.js";
+import { ProcessSandbox } from "../../adapters/process/fiji-sandbox.js";
 
 const JOB_USER = { uid: 65534, gid: 65534 };
 const args = process.argv.slice(2);

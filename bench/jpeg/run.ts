@@ -15,16 +15,14 @@ import { execFile } from "node:child_process";
 import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import sharp from "sharp";
 import { emTexture } from "../pyramid/texture.js";
 import { scratchCandidates, sharpCandidates, type Candidate } from "./encoders.js";
+import { benchPaths, optionReader } from "../support.js";
 
 const exec = promisify(execFile);
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, "../../..");
-const python = path.join(repoRoot, ".venv", "bin", "python");
+const { repoRoot, python } = benchPaths(import.meta.url);
 const tsScript = path.join(repoRoot, "bench", "jpeg", "tensorstore_chunks.py");
 const EDGE = 64;
 const VOX = EDGE ** 3;
@@ -38,10 +36,7 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const get = (name: string, fallback: string): string => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
-  };
+  const get = optionReader(argv);
   return {
     prefix: get("prefix", "/tmp/jpegbench"),
     chunks: Number(get("chunks", "32")),

@@ -14,14 +14,12 @@ import { execFile } from "node:child_process";
 import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { emTexture } from "./texture.js";
+import { benchPaths, optionReader } from "../support.js";
 
 const exec = promisify(execFile);
-const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, "../../..");
-const python = path.join(repoRoot, ".venv", "bin", "python");
+const { here, repoRoot, python } = benchPaths(import.meta.url);
 const tsWriter = path.join(repoRoot, "bench", "pyramid", "tensorstore_writer.py");
 const emWriter = path.join(here, "emingest-writer.js");
 
@@ -36,10 +34,7 @@ interface Options {
 }
 
 function parseOptions(argv: readonly string[]): Options {
-  const get = (name: string, fallback: string): string => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
-  };
+  const get = optionReader(argv);
   const size = get("size", "1024,1024,256").split(",").map(Number);
   if (size.length !== 3 || size.some((v) => !Number.isInteger(v) || v < 1)) throw new RangeError(`--size must be X,Y,Z, got ${get("size", "")}`);
   return {

@@ -18,6 +18,9 @@ import time
 import numpy as np
 import tensorstore as ts
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "tools", "python"))
+from precomputed_spec import scale_metadata  # noqa: E402
+
 # One thread for copies/encoding and for file I/O; no fsync per write (emingest's writer does not fsync either).
 CONTEXT = {"data_copy_concurrency": {"limit": 1}, "file_io_concurrency": {"limit": 1}, "file_io_sync": False}
 
@@ -83,23 +86,11 @@ def main() -> None:
             data = downsample(data, factor)
             down += time.perf_counter() - d0
         assert list(data.shape[::-1]) == scale["size"], (data.shape, scale["size"])
-        scale_metadata = {
-            "key": scale["key"],
-            "size": scale["size"],
-            "resolution": scale["resolution"],
-            "voxel_offset": scale["voxel_offset"],
-            "chunk_size": scale["chunk_sizes"][0],
-            "encoding": scale["encoding"],
-        }
-        if "sharding" in scale:
-            scale_metadata["sharding"] = scale["sharding"]
-        if scale["encoding"] == "jpeg":
-            scale_metadata["jpeg_quality"] = scale["jpeg_quality"]
         store = ts.open({
             "driver": "neuroglancer_precomputed",
             "kvstore": kvstore,
             "multiscale_metadata": {"data_type": "uint8", "num_channels": 1, "type": "image"},
-            "scale_metadata": scale_metadata,
+            "scale_metadata": scale_metadata(scale),
         }, create=True, open=True, context=context).result()
         # [z, y, x] C order viewed as [x, y, z, channel].
         store.write(data.transpose(2, 1, 0)[..., np.newaxis]).result()

@@ -1,10 +1,10 @@
 // Guided matching: once a coarse transform G (cur -> prev) is known, each keypoint of slice z is compared
 // only with the keypoints of slice z-1 within `radius` full-resolution px of G(x). Lowe's ratio test
 // (rod) runs among those candidates; a lone candidate is accepted (RANSAC judges it). Keypoints of slice
-// z-1 claimed more than once are dropped, as in match.ts. Hamming distances in plain JS (SWAR popcount).
+// z-1 claimed more than once are dropped (match.ts uniqueClaims). Hamming distances in plain JS (SWAR popcount).
 import type { Affine } from "../geometry/affine.js";
 import type { SliceFeatures } from "./features.js";
-import type { Matches } from "./match.js";
+import { uniqueClaims, type Matches } from "./match.js";
 
 /** Descriptors packed into 32-bit words (zero padded), `words` per keypoint. */
 function pack(f: SliceFeatures, words: number): Uint32Array {
@@ -89,17 +89,5 @@ export function guidedMatch(prev: SliceFeatures, cur: SliceFeatures, predict: Af
       t.push(bestJ);
     }
   }
-  const claims = new Int32Array(prev.count);
-  for (const j of t) claims[j]++;
-  const keep = t.map((j) => claims[j] === 1);
-  const n = keep.filter(Boolean).length;
-  const out: Matches = { cur: new Int32Array(n), prev: new Int32Array(n) };
-  let k = 0;
-  for (let i = 0; i < keep.length; i++) {
-    if (!keep[i]) continue;
-    out.cur[k] = q[i];
-    out.prev[k] = t[i];
-    k++;
-  }
-  return out;
+  return uniqueClaims(q, t, prev.count);
 }

@@ -12,10 +12,9 @@ export {
   failureOf,
   planTransforms,
   type AlignedPair,
-  type Box,
   type PairFailure,
   type PairLike,
-  type Substitution,
+  type StandIn,
   type TransformPlan,
 } from "./plan-transforms.js";
 export { bridgePairs } from "./bridge-pairs.js";

@@ -32,16 +32,24 @@ export async function matchFeatures(prev: SliceFeatures, cur: SliceFeatures, rod
       found.t.push(best);
     }
   }
-  const claims = new Int32Array(np);
-  for (const j of found.t) claims[j]++;
-  const keep = found.t.map((j) => claims[j] === 1);
+  return uniqueClaims(found.q, found.t, np);
+}
+
+/**
+ * The matches (cur[i], prev[i]) whose keypoint of slice z-1 no other match claims: one claimed by several
+ * keypoints of slice z is ambiguous, and all its matches are dropped. Order is kept.
+ */
+export function uniqueClaims(cur: readonly number[], prev: readonly number[], prevCount: number): Matches {
+  const claims = new Int32Array(prevCount);
+  for (const j of prev) claims[j]++;
+  const keep = prev.map((j) => claims[j] === 1);
   const n = keep.filter(Boolean).length;
   const out: Matches = { cur: new Int32Array(n), prev: new Int32Array(n) };
   let k = 0;
   for (let i = 0; i < keep.length; i++) {
     if (!keep[i]) continue;
-    out.cur[k] = found.q[i];
-    out.prev[k] = found.t[i];
+    out.cur[k] = cur[i];
+    out.prev[k] = prev[i];
     k++;
   }
   return out;

@@ -1,5 +1,6 @@
-// Alignment parameters. Names follow Fiji's "Register Virtual Stack Slices" / SIFT+RANSAC dialog
-// (rod, maxEpsilon, minInlierRatio, minNumInliers, expectedModel) so settings carry over.
+// Alignment parameters. The features are AKAZE (features.ts); the matching and model settings keep the names
+// of Fiji's "Register Virtual Stack Slices" dialog (rod, maxEpsilon, minInlierRatio, minNumInliers,
+// expectedModel), so settings carry over from Fiji.
 // Every field is optional at the call site; `resolveAlignParams` fills the defaults.
 
 export type ModelKind = "translation" | "rigid" | "affine";

@@ -30,20 +30,14 @@
 //   (maxEpsilon 0.01: too few inliers everywhere): no pair aligns, every slice is bad, no reference.
 // - a failed pair between two good slices (a jump no pair reaches over): two parts, no slice is bad.
 //
-// Box: pixel centres. Slice i's extent is the hull of T_i applied to its four pixel-centre corners
+// The box (PixelBox): pixel centres. Slice i's extent is the hull of T_i applied to its four pixel-centre corners
 // (0, 0), (w-1, 0), (0, h-1), (w-1, h-1) (affine.ts `corners`). x0 = floor(min x), x1 = ceil(max x)
 // (after snapping values within 1e-9 of an integer), width = x1 - x0 + 1; likewise y. The identity gives
 // {x0: 0, y0: 0, width: w, height: h}. Output voxel (u, v) shows reference point (u + x0, v + y0).
 import { apply, compose, corners, IDENTITY, invert, type Affine } from "../geometry/affine.js";
+import type { PixelBox } from "../geometry/pixel-box.js";
 import { MinHeap } from "../util/min-heap.js";
 import type { PairResult } from "./align-pair.js";
-
-export interface Box {
-  x0: number;
-  y0: number;
-  width: number;
-  height: number;
-}
 
 export type PairLike = Pick<PairResult, "ok" | "matrix" | "flags"> & Partial<Pick<PairResult, "matches" | "inliers">>;
 
@@ -63,7 +57,8 @@ export interface PairFailure {
   inliers: number;
 }
 
-export interface Substitution {
+/** A bad slice and the good one whose image stands in for it, by index into the stack. */
+export interface StandIn {
   /** The bad slice. */
   index: number;
   /** The slice whose image stands in for it. */
@@ -76,12 +71,12 @@ export interface TransformPlan {
   globals: Affine[];
   /** sources[i] = i for a good slice, the stand-in's index for a bad one. */
   sources: number[];
-  substitutions: Substitution[];
-  /** The bad slices, ascending (the indices of `substitutions`). */
+  standIns: StandIn[];
+  /** The bad slices, ascending (the indices of `standIns`). */
   bad: number[];
   /** The good slices by connected part, ascending; parts[0] holds the reference. Empty when none is good. */
   parts: number[][];
-  box: Box;
+  box: PixelBox;
 }
 
 const SNAP = 1e-9;
@@ -92,7 +87,7 @@ function snap(v: number): number {
 }
 
 /** The integer pixel-centre box that holds every transformed slice (see the rule above). */
-export function boundingBox(globals: readonly Affine[], width: number, height: number): Box {
+export function boundingBox(globals: readonly Affine[], width: number, height: number): PixelBox {
   let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
   for (const g of globals) {
     for (const [x, y] of corners(width, height)) {
@@ -166,7 +161,7 @@ export function planTransforms(pairs: readonly AlignedPair[], n: number, width: 
 
   // Rule 4: stand-ins.
   const sources: number[] = [];
-  const substitutions: Substitution[] = [];
+  const standIns: StandIn[] = [];
   const bad: number[] = [];
   let previousGood = -1;
   const firstGood = good.indexOf(true);
@@ -181,8 +176,8 @@ export function planTransforms(pairs: readonly AlignedPair[], n: number, width: 
     sources.push(source);
     bad.push(i);
     const evidence = [...touching[i]].sort((a, b) => a.to - b.to || a.from - b.from).map(failureOf);
-    substitutions.push({ index: i, source, evidence });
+    standIns.push({ index: i, source, evidence });
   }
   const globals = sources.map((s) => placed[s] ?? IDENTITY);
-  return { globals, sources, substitutions, bad, parts, box: boundingBox(globals, width, height) };
+  return { globals, sources, standIns, bad, parts, box: boundingBox(globals, width, height) };
 }

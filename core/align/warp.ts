@@ -2,14 +2,14 @@
 // cv2 with the same matrix and flags is the oracle (tools/python/align_warp_oracle.py).
 import { compose, invert, translation, type Affine } from "../geometry/affine.js";
 import type { Gray8 } from "../image/gray.js";
-import type { Box } from "./plan-transforms.js";
+import type { PixelBox } from "../geometry/pixel-box.js";
 import { openCv } from "./opencv.js";
 
 /**
  * The inverse map handed to warpAffine: output pixel (u, v) samples source pixel
  * global^-1(u + box.x0, v + box.y0).
  */
-export function inverseMap(global: Affine, box: Pick<Box, "x0" | "y0">): Affine {
+export function inverseMap(global: Affine, box: Pick<PixelBox, "x0" | "y0">): Affine {
   return compose(invert(global), translation(box.x0, box.y0));
 }
 
@@ -17,7 +17,7 @@ export function inverseMap(global: Affine, box: Pick<Box, "x0" | "y0">): Affine 
  * cv.warpAffine(src, dst, inverseMap(global, box), (width, height), INTER_LINEAR | WARP_INVERSE_MAP,
  * BORDER_CONSTANT, 0): bilinear, outside the source is 0.
  */
-export async function warpToBox(img: Gray8, global: Affine, box: Box): Promise<Gray8> {
+export async function warpToBox(img: Gray8, global: Affine, box: PixelBox): Promise<Gray8> {
   const map = Float64Array.from(inverseMap(global, box));
   const data = openCv().warpAffine(img.data, img.width, img.height, map, box.width, box.height);
   return { width: box.width, height: box.height, data };

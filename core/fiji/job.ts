@@ -40,7 +40,7 @@ export interface ExecResult {
   stderrTruncated: boolean;
 }
 
-/** A scratch directory and a process run inside it (adapters/local/fiji-sandbox.ts). */
+/** A scratch directory and a process run inside it (adapters/process/fiji-sandbox.ts). */
 export interface Sandbox {
   create(): Promise<ScratchDir>;
 }

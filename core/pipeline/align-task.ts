@@ -1,4 +1,4 @@
-// Stage 1c: one adjacent pair (z - 1, z), or a bridge pair (from, z) around a pair that failed.
+// An align or bridge task (stages.ts): one adjacent pair (z - 1, z), or a bridge pair (from, z) around a pair that failed.
 // The outcome (transform + quality) is recorded with the task.
 import { alignPair, decodeFeatures, type PairResult } from "../align/index.js";
 import { PermanentError } from "../errors.js";

@@ -7,7 +7,7 @@ import type { RunManifest } from "./manifest.js";
 import { task, type BridgeTask } from "./tasks.js";
 
 /** Result of pair (z - 1, z) for every z of the run but the first, by index (index 0: undefined). */
-export async function adjacentResults(runs: RunStore, manifest: RunManifest): Promise<Array<PairResult | undefined>> {
+export async function adjacentResults(runs: Pick<RunStore, "listTasks">, manifest: RunManifest): Promise<Array<PairResult | undefined>> {
   const done = new Map(
     (await runs.listTasks(manifest.run, "align")).filter((t) => t.status === "done").map((t) => [t.id, t.outcome as PairResult] as const),
   );
@@ -27,7 +27,7 @@ export function bridgeTasksFor(manifest: RunManifest, adjacent: ReadonlyArray<Pa
 }
 
 /** The bridge stage's tasks: none when alignment is skipped. */
-export async function bridgeTasks(runs: RunStore, manifest: RunManifest): Promise<BridgeTask[]> {
+export async function bridgeTasks(runs: Pick<RunStore, "listTasks">, manifest: RunManifest): Promise<BridgeTask[]> {
   if (manifest.config.skipAlign) return [];
   return bridgeTasksFor(manifest, await adjacentResults(runs, manifest));
 }

@@ -1,36 +1,21 @@
-// The barrier sequence of sequence.ts (features -> align -> bridge -> plan -> render -> pyramid -> finalize)
-// cut into single steps, for a driver that does not run stages to
-// completion itself: in the cloud, workflows-yaml/ingest.yaml calls one step per HTTP request and waits on
-// the barriers by polling stage counts. Every step is idempotent and resumable: a fan-out publishes only
-// the tasks that the RunStore does not record as done, and returns counts only (no lists reach a workflow).
+// The pipeline's steps (stage-steps.ts) one HTTP request at a time, for a driver that does not run stages to
+// completion itself: in the cloud, workflows-yaml/ingest.yaml calls one step per request, in the order of
+// stages.ts, and waits on the barriers by polling stage counts. Every step is idempotent and resumable: a
+// fan-out publishes only the tasks that the RunStore does not record as done, and returns counts only (no
+// lists reach a workflow).
 import type { IngestConfig } from "../config.js";
 import { PermanentError } from "../errors.js";
-import type { ObjectStore, RunRecord, RunStore, TaskMessage, TaskQueue } from "../ports.js";
-import { bridgeTasks } from "./bridge-tasks.js";
+import type { ObjectStore, RunRecord, RunStore, TaskQueue } from "../ports.js";
+import type { RunDetails, RunSummary } from "../run-details.js";
 import type { StepDeps } from "./deps.js";
 import { enumerateSlices } from "./enumerate.js";
-import { finishRun, type RunSummary } from "./finalize.js";
 import { keys } from "./keys.js";
-import { readJson, readManifest, type RunManifest } from "./manifest.js";
+import { readJson, readManifest } from "./manifest.js";
 import { openRun } from "./open-run.js";
-import { planRun } from "./plan.js";
 import type { RunPlan } from "./run-plan.js";
-import { RunFailedError } from "./sequence.js";
-import { STAGES, task, type FanOutStage } from "./tasks.js";
+import { finalizeStep as finalize, openStage, planStep as plan, stageFailed, type RunFailedError } from "./stage-steps.js";
+import { fanOutSpec, type FanOutStage } from "./stages.js";
 import { deleteLeftoverTmp } from "./tmp-layout.js";
-
-/** The run status while a stage is fanned out, as sequence.ts sets it. */
-const STAGE_STATUS: Record<FanOutStage, RunRecord["status"]> = {
-  features: "aligning",
-  align: "aligning",
-  bridge: "aligning",
-  render: "rendering",
-  pyramid: "pyramid",
-};
-
-export function isFanOutStage(stage: unknown): stage is FanOutStage {
-  return typeof stage === "string" && (STAGES as readonly string[]).includes(stage);
-}
 
 export interface OpenedRun {
   run: string;
@@ -47,7 +32,7 @@ export interface OpenedRun {
 export async function openCloudRun(
   deps: { source: ObjectStore; sourceName: string; runs: RunStore; outFor: (run: string) => ObjectStore },
   config: IngestConfig,
-  detailsFor: (run: string) => Record<string, unknown>,
+  detailsFor: (run: string) => RunDetails,
   now: () => Date = () => new Date(),
 ): Promise<OpenedRun> {
   const manifest = await enumerateSlices(deps.source, config, deps.sourceName);
@@ -65,31 +50,13 @@ export interface FanOutResult {
 
 /** Publishes the stage's tasks that are not recorded as done and sets the stage total. */
 export async function fanOutStage(deps: StepDeps, queue: TaskQueue, stage: FanOutStage): Promise<FanOutResult> {
+  const spec = fanOutSpec(stage);
+  if (!spec) throw new PermanentError(`no fan-out stage is named "${stage}"`);
   const manifest = await readManifest(deps.out);
-  const all = await stageTasks(deps.out, deps.runs, manifest, stage);
-  await deps.runs.updateRun(manifest.run, { status: STAGE_STATUS[stage], totals: { [stage]: all.length } });
-  const done = new Set((await deps.runs.listTasks(manifest.run, stage)).filter((t) => t.status === "done").map((t) => t.id));
-  const todo = all.filter((t) => !done.has(t.id));
+  const input = { manifest, runs: deps.runs, plan: () => readJson<RunPlan>(deps.out, keys.plan, "the run was not planned") };
+  const { all, todo } = await openStage(deps, spec, input);
   if (todo.length > 0) await queue.publish(todo);
-  return { run: manifest.run, stage, total: all.length, alreadyDone: all.length - todo.length, published: todo.length };
-}
-
-async function stageTasks(out: ObjectStore, runs: RunStore, manifest: RunManifest, stage: FanOutStage): Promise<TaskMessage[]> {
-  const zs = manifest.slices.map((s) => s.z);
-  switch (stage) {
-    case "features":
-      return manifest.config.skipAlign ? [] : zs.map((z) => task.features(manifest.run, z));
-    case "align":
-      return manifest.config.skipAlign ? [] : zs.slice(1).map((z) => task.align(manifest.run, z));
-    case "bridge":
-      return bridgeTasks(runs, manifest);
-    case "render":
-      return zs.map((z) => task.render(manifest.run, z));
-    case "pyramid": {
-      const plan = await readJson<RunPlan>(out, keys.plan, "the run was not planned");
-      return plan.cubes.map((cube) => task.pyramid(manifest.run, cube));
-    }
-  }
+  return { run: manifest.run, stage: spec.name, total: all.length, alreadyDone: all.length - todo.length, published: todo.length };
 }
 
 export interface StageStatus {
@@ -117,13 +84,12 @@ export async function stageStatus(runs: RunStore, run: string, stage: string): P
 export async function failStage(runs: RunStore, run: string, stage: string): Promise<RunFailedError | undefined> {
   const failures = (await runs.listTasks(run, stage)).filter((t) => t.status === "failed");
   if (failures.length === 0) return undefined;
-  const error = new RunFailedError(
+  return stageFailed(
+    runs,
     run,
     stage,
     failures.map((f) => ({ id: f.id, stage: f.stage, error: f.error ?? "unknown error", attempts: f.attempts })),
   );
-  await runs.updateRun(run, { status: "failed", details: { error: error.message, failedStage: stage } });
-  return error;
 }
 
 /** Any other failure of a run (a step that raised): recorded so `status` shows it. */
@@ -140,16 +106,14 @@ export interface PlanResult {
 
 export async function planStep(deps: StepDeps): Promise<PlanResult> {
   const manifest = await readManifest(deps.out);
-  await deps.runs.updateRun(manifest.run, { status: "planning" });
-  const plan = await planRun(deps, manifest);
-  await deps.runs.updateRun(manifest.run, { details: { box: plan.box, substitutions: plan.substitutions } });
-  return { run: manifest.run, cubes: plan.cubes.length, box: plan.box, substitutions: plan.substitutions.length };
+  const planned = await plan(deps, manifest);
+  return { run: manifest.run, cubes: planned.cubes.length, box: planned.box, substitutions: planned.substitutions.length };
 }
 
 /**
- * The reduce step, the report, the run marked done, tmp/ deleted (finalize.ts finishRun). A retry after a
- * failure anywhere in it gives the same bytes: before the done mark it runs again from tmp/, which is still
- * whole; after it, it only finishes deleting tmp/ and returns the recorded summary.
+ * The finalize step (stage-steps.ts). A retry after a failure anywhere in it gives the same bytes: before the
+ * done mark it runs again from tmp/, which is still whole; after it, it only finishes deleting tmp/ and
+ * returns the recorded summary.
  */
 export async function finalizeStep(deps: StepDeps, options: { keepTmp?: boolean; now?: () => Date } = {}): Promise<RunSummary> {
   const manifest = await readManifest(deps.out);
@@ -157,9 +121,8 @@ export async function finalizeStep(deps: StepDeps, options: { keepTmp?: boolean;
   const keepTmp = options.keepTmp ?? false;
   if (record?.status === "done" && record.details.summary) {
     if (!keepTmp) await deleteLeftoverTmp(deps.out, manifest);
-    return record.details.summary as RunSummary;
+    return record.details.summary;
   }
-  const plan = await readJson<RunPlan>(deps.out, keys.plan, "the run was not planned");
-  await deps.runs.updateRun(manifest.run, { status: "finalizing" });
-  return finishRun(deps, manifest, plan, { keepTmp, now: options.now ?? (() => new Date()) });
+  const planned = await readJson<RunPlan>(deps.out, keys.plan, "the run was not planned");
+  return finalize(deps, manifest, planned, { keepTmp, now: options.now ?? (() => new Date()) });
 }

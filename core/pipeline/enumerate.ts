@@ -1,4 +1,4 @@
-// Stage 1: list the slices, check every header (readable, one size, 8/16 bit), build the run manifest.
+// Enumerate, before any stage (stages.ts): list the slices, check every header (readable, one size, 8/16 bit), build the run manifest.
 // Nothing is written here: the caller writes the manifest once the whole listing is known to be good.
 import type { IngestConfig } from "../config.js";
 import { PermanentError } from "../errors.js";

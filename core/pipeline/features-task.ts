@@ -1,4 +1,5 @@
-// Stage 1b: features of one slice, found once and stored, so both pairs that contain the slice reuse them.
+// A features task (stages.ts): the features of one slice, found once and stored, so every pair that
+// contains the slice (adjacent and bridge) reuses them.
 import { encodeFeatures, extractFeatures } from "../align/index.js";
 import type { MetadataCache } from "./cache.js";
 import type { TaskDeps } from "./deps.js";

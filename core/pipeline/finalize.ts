@@ -1,7 +1,8 @@
-// Stage 6: the scales above the cube size (one reduce step) and the report; then the run is marked done,
-// together with the list of what it wrote (output-ledger.ts), and only then is tmp/ deleted. Every prefix
-// of these writes leads a rerun (or a retried workflow step) to the same final bytes: before the done mark
-// everything finalize reads is still in tmp/, and after it a rerun only finishes deleting tmp/.
+// The finalize step (stages.ts): the scales above the cube size (one reduce step) and the report; then the
+// run is marked done, together with the list of what it wrote (output-ledger.ts), and only then is tmp/
+// deleted. Every prefix of these writes leads a rerun (or a retried workflow step) to the same final bytes:
+// before the done mark everything finalize reads is still in tmp/, and after it a rerun only finishes
+// deleting tmp/.
 import { assembleHandoff, cubeBoxAt, voxelBlock, writeReduce, type CubeHandoff } from "../precomputed/index.js";
 import type { PairResult } from "../align/index.js";
 import { mapLimit } from "../util/map-limit.js";
@@ -11,21 +12,11 @@ import { writeSummary } from "../report/write-summary.js";
 import type { StepDeps } from "./deps.js";
 import { keys } from "./keys.js";
 import type { RunManifest } from "./manifest.js";
-import { FINALIZE_OUTPUTS, recordingStore, REDUCE_OUTPUTS, type OutputSizes } from "./output-ledger.js";
-import { REPAIR } from "./repair.js";
-import { volumeTargets, type RunPlan, type Substitution } from "./run-plan.js";
+import type { OutputSizes, RunSummary } from "../run-details.js";
+import { recordingStore } from "./output-ledger.js";
+import { volumeTargets, type RunPlan } from "./run-plan.js";
+import { sliceOf } from "./tasks.js";
 import { deleteRunTmp } from "./tmp-layout.js";
-
-export interface RunSummary {
-  run: string;
-  slices: number;
-  volume: { size: [number, number, number]; resolution: [number, number, number]; box: RunPlan["box"] };
-  scales: number;
-  volumes: string[];
-  objects: number;
-  substitutions: Substitution[];
-  flaggedPairs: Array<{ z: number; flags: string[] }>;
-}
 
 export interface Finalized {
   summary: RunSummary;
@@ -63,7 +54,7 @@ export async function finalizeRun(deps: StepDeps, manifest: RunManifest, plan: R
   const report = recordingStore(deps.out);
   const reportDeps: StepDeps = { ...deps, out: report.store };
   const pairs = await deps.runs.listTasks(manifest.run, "align");
-  const results = new Map(pairs.map((t) => [Number(t.id.slice("align-".length)), t.outcome as PairResult]));
+  const results = new Map(pairs.map((t) => [sliceOf(t.id), t.outcome as PairResult]));
   await writeReport(reportDeps, manifest, plan, results);
   const volumes = [keys.volume("jpeg"), ...(manifest.config.raw ? [keys.volume("raw")] : [])];
   const objects = (await Promise.all(volumes.map((v) => deps.out.list(v)))).reduce((n, list) => n + list.length, 0);
@@ -99,8 +90,8 @@ export async function finishRun(
   options: { keepTmp: boolean; reduce?: boolean; now: () => Date },
 ): Promise<RunSummary> {
   const { summary, reduceOutputs, finalizeOutputs } = await finalizeRun(deps, manifest, plan, { reduce: options.reduce });
-  const outputs = { [FINALIZE_OUTPUTS]: finalizeOutputs, ...(reduceOutputs ? { [REDUCE_OUTPUTS]: reduceOutputs } : {}) };
-  await deps.runs.updateRun(manifest.run, { status: "done", details: { summary, ...outputs, [REPAIR]: null, finishedAt: options.now().toISOString() } });
+  const outputs = { finalizeOutputs, ...(reduceOutputs ? { reduceOutputs } : {}) };
+  await deps.runs.updateRun(manifest.run, { status: "done", details: { summary, ...outputs, repair: null, finishedAt: options.now().toISOString() } });
   if (!options.keepTmp) await deleteRunTmp(deps.out, manifest, plan);
   return summary;
 }

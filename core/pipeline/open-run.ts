@@ -3,13 +3,14 @@
 // created (an existing one wins); and no slice may have changed since a finished task read it.
 import { PermanentError } from "../errors.js";
 import type { RunRecord } from "../ports.js";
+import type { RunDetails } from "../run-details.js";
 import type { StepDeps } from "./deps.js";
 import { keys } from "./keys.js";
 import { writeJson, type RunManifest } from "./manifest.js";
 import { checkSlicesUnchanged } from "./source-versions.js";
 
 /** `details` is stored on a new run only. */
-export async function openRun(deps: StepDeps, manifest: RunManifest, details: Record<string, unknown>, now: () => Date): Promise<RunRecord> {
+export async function openRun(deps: StepDeps, manifest: RunManifest, details: RunDetails, now: () => Date): Promise<RunRecord> {
   const existing = await deps.out.get(keys.manifest);
   if (existing) {
     const previous = JSON.parse(new TextDecoder().decode(existing)) as RunManifest;

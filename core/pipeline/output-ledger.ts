@@ -3,13 +3,9 @@
 // record (`details.reduceOutputs`: the scales above the cube size; `details.finalizeOutputs`: the report, the
 // volumes' info files and the manifest), set in the same update that marks the run done.
 import type { ObjectStore, PutOptions, RunRecord, RunStore } from "../ports.js";
+import type { OutputSizes } from "../run-details.js";
 import { mapLimit } from "../util/map-limit.js";
 
-/** Object key -> size in bytes. */
-export type OutputSizes = Record<string, number>;
-
-export const REDUCE_OUTPUTS = "reduceOutputs";
-export const FINALIZE_OUTPUTS = "finalizeOutputs";
 const READ_CONCURRENCY = 16;
 
 /** A store that remembers the size of everything put through it. */
@@ -38,8 +34,7 @@ export interface LedgerEntry {
 
 /** The outputs a done run recorded, or undefined when its record holds no ledger. */
 export async function runLedger(runs: RunStore, record: RunRecord): Promise<LedgerEntry[] | undefined> {
-  const reduce = record.details[REDUCE_OUTPUTS] as OutputSizes | undefined;
-  const finalize = record.details[FINALIZE_OUTPUTS] as OutputSizes | undefined;
+  const { reduceOutputs: reduce, finalizeOutputs: finalize } = record.details;
   if (!reduce || !finalize) return undefined;
   const entries: LedgerEntry[] = [];
   for (const t of await runs.listTasks(record.run, "pyramid")) {

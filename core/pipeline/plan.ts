@@ -1,4 +1,4 @@
-// Stage 2 (a barrier step): pair results -> bad slices, global transforms and stand-ins
+// The plan step (a barrier, stages.ts): pair results -> bad slices, global transforms and stand-ins
 // (align/plan-transforms.ts), the alignment policy (align/alignment-policy.ts), the global bounding box, the
 // pyramid plan, each volume's `info` and the cube list. Deterministic: a rerun computes the same plan, or
 // the same refusal, from the same recorded pair results.
@@ -87,12 +87,12 @@ async function aligned(deps: StepDeps, manifest: RunManifest): Promise<Transform
   return {
     globals: planned.globals,
     sources: planned.sources.map((i) => firstZ + i),
-    substitutions: planned.substitutions.map((s) => ({
+    substitutions: planned.standIns.map((s) => ({
       z: firstZ + s.index,
       source: firstZ + s.source,
       reason: `no pair with slice ${firstZ + s.index} aligned (${s.evidence.length} tried: ${[...new Set(s.evidence.flatMap((e) => e.flags))].join(", ")})`,
     })),
-    evidence: planned.substitutions.map((s) => ({ z: firstZ + s.index, failedPairs: s.evidence.map(asFailedPair) })),
+    evidence: planned.standIns.map((s) => ({ z: firstZ + s.index, failedPairs: s.evidence.map(asFailedPair) })),
     box: planned.box,
   };
 }

@@ -1,12 +1,13 @@
-// Stage 5: one cube. Reads the cube's rendered tiles (one per slice), writes every scale the cube owns
-// into shard files no other task writes, and hands its top scale to the reduce step through tmp/.
+// A pyramid task (stages.ts): one cube. Reads the cube's rendered tiles (one per slice), writes every scale
+// the cube owns into shard files no other task writes, and hands its top scale to the reduce step through tmp/.
 import { PermanentError } from "../errors.js";
 import { cubeBoxAt, writeCube } from "../precomputed/index.js";
+import type { OutputSizes } from "../run-details.js";
 import type { MetadataCache } from "./cache.js";
 import type { TaskDeps } from "./deps.js";
 import { keys } from "./keys.js";
 import type { RunManifest } from "./manifest.js";
-import { recordingStore, type OutputSizes } from "./output-ledger.js";
+import { recordingStore } from "./output-ledger.js";
 import { volumeTargets, type RunPlan } from "./run-plan.js";
 import type { PyramidTask } from "./tasks.js";
 

@@ -1,4 +1,4 @@
-// Stage 3: one slice. Warps it (or the neighbour that stands in for it) into the global box, applies
+// A render task (stages.ts): one slice. Warps it (or the neighbour that stands in for it) into the global box, applies
 // CLAHE, and writes it as tiles of one cube's xy extent, so each pyramid task reads one tile per slice.
 import { clahe, warpToBox } from "../align/index.js";
 import type { Gray8 } from "../image/gray.js";

@@ -4,20 +4,10 @@
 // info files and the manifest are rewritten by the plan and finalize steps, which a repair always runs.
 // The repair is stored on the run record before any of it runs, so a rerun after a kill redoes it again.
 import { cubeBoxAt } from "../precomputed/index.js";
+import type { Repair } from "../run-details.js";
 import type { Damage } from "./output-ledger.js";
 import type { RunPlan } from "./run-plan.js";
 import { task } from "./tasks.js";
-
-export const REPAIR = "repair";
-
-export interface Repair {
-  /** Render tasks to run again, by z. */
-  render: number[];
-  /** Pyramid tasks to run again, by task id. */
-  pyramid: string[];
-  /** Whether the reduce step (the scales above the cube size) runs again. */
-  reduce: boolean;
-}
 
 /** `damage` undefined: the run recorded no outputs to check them against, so all of it is redone. */
 export function repairFor(plan: RunPlan, damage: readonly Damage[] | undefined): Repair {

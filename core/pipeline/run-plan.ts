@@ -1,24 +1,11 @@
-// The run plan: written once by the plan step (DESIGN.md step 2) before render and pyramid fan out.
+// The run plan: written once by the plan step (plan.ts) before render and pyramid fan out.
 import type { Affine } from "../geometry/affine.js";
 import type { IngestConfig } from "../config.js";
+import type { PixelBox } from "../geometry/pixel-box.js";
 import type { ObjectStore } from "../ports.js";
 import type { PyramidPlan, VolumeTarget } from "../precomputed/index.js";
+import type { Substitution } from "../run-details.js";
 import { keys } from "./keys.js";
-
-export interface OutputBox {
-  x0: number;
-  y0: number;
-  width: number;
-  height: number;
-}
-
-export interface Substitution {
-  /** The bad slice. */
-  z: number;
-  /** The slice whose image stands in for it. */
-  source: number;
-  reason: string;
-}
 
 /** One failed pair (z numbers), as evidence against a bad slice. */
 export interface FailedPair {
@@ -38,7 +25,7 @@ export interface BadSliceEvidence {
 export interface RunPlan {
   run: string;
   firstZ: number;
-  box: OutputBox;
+  box: PixelBox;
   /** Global transform per slice, index z - firstZ: slice pixel -> reference frame. */
   globals: Affine[];
   /** Slice whose image is rendered at each z (itself unless substituted), index z - firstZ. */

@@ -1,19 +1,20 @@
-// The barrier sequence of DESIGN.md, for a driver that runs stages to completion itself (the local CLI).
-// In the cloud the same steps are sequenced by workflows-yaml/ingest.yaml. Resumable: every stage
-// publishes only the tasks that the RunStore does not record as done.
+// The pipeline (stages.ts) for a driver that runs every stage to completion itself: the local CLI. The steps
+// are those of stage-steps.ts, which the cloud's workflow calls one at a time (cloud-steps.ts); here a
+// StageRunner delivers each fan-out and waits for it. Resumable: every stage delivers only the tasks that the
+// RunStore does not record as done.
 import type { IngestConfig } from "../config.js";
-import { PermanentError } from "../errors.js";
-import type { RunRecord, TaskMessage } from "../ports.js";
-import { bridgeTasks } from "./bridge-tasks.js";
+import type { Repair, RunSummary } from "../run-details.js";
 import type { StepDeps } from "./deps.js";
 import { enumerateSlices } from "./enumerate.js";
-import { finishRun, type RunSummary } from "./finalize.js";
 import type { RunManifest } from "./manifest.js";
 import { openRun } from "./open-run.js";
 import { describeDamage, findDamage, runLedger, type Damage } from "./output-ledger.js";
 import { planRun } from "./plan.js";
-import { REPAIR, repairFor, type Repair } from "./repair.js";
-import type { FailedTask, ProgressSink, StageRunner } from "./stage-runner.js";
+import { repairFor } from "./repair.js";
+import type { RunPlan } from "./run-plan.js";
+import type { ProgressSink, StageRunner } from "./stage-runner.js";
+import { finalizeStep, openStage, planStep, stageFailed } from "./stage-steps.js";
+import { PIPELINE, runHasStage, type FanOutStage } from "./stages.js";
 import { task } from "./tasks.js";
 import { deleteLeftoverTmp } from "./tmp-layout.js";
 
@@ -37,18 +38,6 @@ export interface IngestResult {
   skipped: Record<string, number>;
 }
 
-export class RunFailedError extends PermanentError {
-  constructor(
-    readonly run: string,
-    readonly stage: string,
-    readonly failures: FailedTask[],
-  ) {
-    const shown = failures.slice(0, 5).map((f) => `  ${f.id}: ${f.error}`);
-    const more = failures.length > 5 ? [`  ... and ${failures.length - 5} more`] : [];
-    super([`run ${run}: ${failures.length} ${stage} task(s) failed:`, ...shown, ...more].join("\n"));
-  }
-}
-
 export async function runIngest(deps: StepDeps, options: IngestOptions): Promise<IngestResult> {
   const now = options.now ?? (() => new Date());
   const manifest = options.manifest ?? (await enumerateSlices(deps.source, options.config, deps.sourceName));
@@ -61,46 +50,39 @@ export async function runIngest(deps: StepDeps, options: IngestOptions): Promise
     if (ledger && damage?.length === 0) {
       if (!options.keepTmp) await deleteLeftoverTmp(deps.out, manifest);
       options.progress.message(`run ${run.run} is already done and its ${ledger.length} recorded outputs are in place; nothing to do`);
-      return { run: run.run, summary: run.details.summary as RunSummary, executed, skipped };
+      if (!run.details.summary) throw new Error(`run ${run.run} is done but recorded no summary`);
+      return { run: run.run, summary: run.details.summary, executed, skipped };
     }
     const repair = repairFor(await planRun(deps, manifest), damage);
     options.progress.message(damageMessage(run.run, damage, repair));
-    run = await deps.runs.updateRun(run.run, { status: "planning", details: { [REPAIR]: repair } });
+    run = await deps.runs.updateRun(run.run, { status: "planning", details: { repair } });
   }
-  const repair = (run.details[REPAIR] ?? undefined) as Repair | undefined;
+  const repair = run.details.repair ?? undefined;
 
-  const stage = async (name: string, status: RunRecord["status"], all: TaskMessage[], redo: readonly string[] = []): Promise<void> => {
-    await deps.runs.updateRun(run.run, { status, totals: { [name]: all.length } });
-    const again = new Set(redo);
-    const done = new Set((await deps.runs.listTasks(run.run, name)).filter((t) => t.status === "done" && !again.has(t.id)).map((t) => t.id));
-    const todo = all.filter((t) => !done.has(t.id));
-    executed[name] = todo.length;
-    skipped[name] = all.length - todo.length;
-    if (all.length === 0) return;
-    options.progress.stageStarted(name, all.length, all.length - todo.length);
-    const failures = todo.length > 0 ? await options.runner.runStage(name, todo, all.length) : [];
-    options.progress.stageFinished(name);
-    if (failures.length > 0) {
-      const error = new RunFailedError(run.run, name, failures);
-      await deps.runs.updateRun(run.run, { status: "failed", details: { error: error.message, failedStage: name } });
-      throw error;
-    }
+  const redo: Partial<Record<FanOutStage, readonly string[]>> = {
+    render: (repair?.render ?? []).map((z) => task.render(run.run, z).id),
+    pyramid: repair?.pyramid,
   };
-
-  const zs = manifest.slices.map((s) => s.z);
-  if (!manifest.config.skipAlign) {
-    await stage("features", "aligning", zs.map((z) => task.features(run.run, z)));
-    await stage("align", "aligning", zs.slice(1).map((z) => task.align(run.run, z)));
-    await stage("bridge", "aligning", await bridgeTasks(deps.runs, manifest));
+  let plan: RunPlan | undefined;
+  let summary: RunSummary | undefined;
+  const planned = async (): Promise<RunPlan> => plan ?? Promise.reject(new Error(`run ${run.run}: a step asked for the plan before the plan step ran`));
+  for (const step of PIPELINE) {
+    if (step.kind === "barrier") {
+      if (step.name === "plan") plan = await planStep(deps, manifest);
+      else summary = await finalizeStep(deps, manifest, await planned(), { keepTmp: options.keepTmp ?? false, reduce: repair?.reduce ?? true, now });
+      continue;
+    }
+    if (!runHasStage(step, manifest)) continue;
+    const { all, todo } = await openStage(deps, step, { manifest, runs: deps.runs, plan: planned }, redo[step.name]);
+    executed[step.name] = todo.length;
+    skipped[step.name] = all.length - todo.length;
+    if (all.length === 0) continue;
+    options.progress.stageStarted(step.name, all.length, all.length - todo.length);
+    const failures = todo.length > 0 ? await options.runner.runStage(step.name, todo, all.length) : [];
+    options.progress.stageFinished(step.name);
+    if (failures.length > 0) throw await stageFailed(deps.runs, run.run, step.name, failures);
   }
-  await deps.runs.updateRun(run.run, { status: "planning" });
-  const plan = await planRun(deps, manifest);
-  await deps.runs.updateRun(run.run, { details: { box: plan.box, substitutions: plan.substitutions } });
-  const redoRender = (repair?.render ?? []).map((z) => task.render(run.run, z).id);
-  await stage("render", "rendering", zs.map((z) => task.render(run.run, z)), redoRender);
-  await stage("pyramid", "pyramid", plan.cubes.map((cube) => task.pyramid(run.run, cube)), repair?.pyramid);
-  await deps.runs.updateRun(run.run, { status: "finalizing" });
-  const summary = await finishRun(deps, manifest, plan, { keepTmp: options.keepTmp ?? false, reduce: repair?.reduce ?? true, now });
+  if (!summary) throw new Error(`run ${run.run}: the pipeline has no finalize step`);
   return { run: run.run, summary, executed, skipped };
 }
 

@@ -9,8 +9,7 @@ import { PermanentError } from "../errors.js";
 import type { RunRecord } from "../ports.js";
 import type { StepDeps } from "./deps.js";
 import type { RunManifest } from "./manifest.js";
-
-export const SLICE_VERSIONS = "sliceVersions";
+import { sliceOf } from "./tasks.js";
 
 /** Stages whose finished tasks have read a slice's pixels, by z. */
 const READERS = ["features", "render"] as const;
@@ -23,7 +22,7 @@ export async function sliceVersionTags(deps: Pick<StepDeps, "source">, manifest:
 /** Records the slices' versions on the run; throws a PermanentError when a slice changed after it was read. */
 export async function checkSlicesUnchanged(deps: Pick<StepDeps, "source" | "runs" | "sourceName">, record: RunRecord, manifest: RunManifest): Promise<void> {
   const current = await sliceVersionTags(deps, manifest);
-  const stored = record.details[SLICE_VERSIONS];
+  const stored = record.details.sliceVersions;
   if (Array.isArray(stored) && stored.length === current.length) {
     const changed = manifest.slices.filter((_, i) => stored[i] !== current[i]);
     if (changed.length === 0) return;
@@ -38,14 +37,14 @@ export async function checkSlicesUnchanged(deps: Pick<StepDeps, "source" | "runs
       );
     }
   }
-  await deps.runs.updateRun(record.run, { details: { [SLICE_VERSIONS]: current } });
+  await deps.runs.updateRun(record.run, { details: { sliceVersions: current } });
 }
 
 async function slicesRead(deps: Pick<StepDeps, "runs">, run: string): Promise<Set<number>> {
   const read = new Set<number>();
   for (const stage of READERS) {
     for (const t of await deps.runs.listTasks(run, stage)) {
-      if (t.status === "done") read.add(Number(t.id.slice(stage.length + 1)));
+      if (t.status === "done") read.add(sliceOf(t.id));
     }
   }
   return read;

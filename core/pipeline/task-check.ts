@@ -1,7 +1,7 @@
 // Is a delivered message one of the tasks the run's plan fans out? Checked before a task runs or is recorded
-// (services/shared/task-handler.ts, and every worker through createTaskRouter): the message must be exactly
+// (cloud-runtime/task-delivery.ts, and every worker through createTaskRouter): the message must be exactly
 // the task its id names (tasks.ts), and that task must be one the stage publishes for this run, by the rules
-// of the fan-out (sequence.ts, cloud-steps.ts): features one per slice, align from the second slice, none of
+// of the fan-out (stages.ts): features one per slice, align from the second slice, none of
 // those when the run skips alignment; render (once planned) one per slice; pyramid one per cube of the
 // plan's cube grid; a bridge pair (from, z) joins two slices of the run at least 2 apart and, given the run
 // store (the services), spans an adjacent pair recorded as failed, the only reason a bridge is asked for.

@@ -5,9 +5,6 @@
 import { PermanentError } from "../errors.js";
 import type { TaskMessage } from "../ports.js";
 
-export const STAGES = ["features", "align", "bridge", "render", "pyramid"] as const;
-export type FanOutStage = (typeof STAGES)[number];
-
 /** The stages whose tasks are one per slice number z. */
 export const SLICE_STAGES = ["features", "align", "render"] as const;
 export type SliceStage = (typeof SLICE_STAGES)[number];
@@ -65,6 +62,7 @@ const NUMBER = "(0|[1-9][0-9]{0,15})";
 const SLICE_ID = new RegExp(`^(${SLICE_STAGES.join("|")})-${NUMBER}$`);
 const BRIDGE_ID = new RegExp(`^bridge-${NUMBER}-${NUMBER}$`);
 const CUBE_ID = new RegExp(`^pyramid-${NUMBER}_${NUMBER}_${NUMBER}$`);
+const ID_FORMATS = [...SLICE_STAGES.map((s) => `${s}-<z>`), "bridge-<from>-<z>", "pyramid-<x>_<y>_<z>"].join(", ");
 
 /** The key an id names, or undefined when it is not a pipeline task id. `taskId(parseTaskId(id)) === id`. */
 export function parseTaskId(id: string): TaskKey | undefined {
@@ -84,6 +82,13 @@ export function parseTaskId(id: string): TaskKey | undefined {
     return xyz.every(Number.isSafeInteger) ? { stage: "pyramid", cube: xyz as [number, number, number] } : undefined;
   }
   return undefined;
+}
+
+/** The slice number z of a slice stage's task id (features-z, align-z, render-z); throws on any other id. */
+export function sliceOf(id: string): number {
+  const key = parseTaskId(id);
+  if (!key || !("z" in key) || key.stage === "bridge") throw new RangeError(`"${id}" is not the id of a slice task`);
+  return key.z;
 }
 
 export function taskFor(run: string, key: TaskKey): PipelineTask {
@@ -113,7 +118,7 @@ export const task = {
  */
 export function canonicalTask(message: TaskMessage): PipelineTask {
   const key = parseTaskId(message.id);
-  if (!key) throw new ForeignTaskError(`task "${message.id}": not a task id (${STAGES.join(", ")} followed by its slice, pair or cube)`);
+  if (!key) throw new ForeignTaskError(`task "${message.id}": not a task id (${ID_FORMATS})`);
   const expected = taskFor(message.run, key);
   if (message.stage !== expected.stage) throw new ForeignTaskError(`task ${message.id}: "stage" is ${JSON.stringify(message.stage)}, the id says "${expected.stage}"`);
   const fields = Object.keys(message);

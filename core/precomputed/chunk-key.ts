@@ -3,7 +3,7 @@
 // "<xBegin>-<xEnd>_<yBegin>-<yEnd>_<zBegin>-<zEnd>" inside the scale's key directory.
 import type { Vec3 } from "./morton.js";
 
-export interface Box {
+export interface VoxelBox {
   /** Inclusive start, voxels. */
   begin: [number, number, number];
   /** Exclusive end, voxels. */
@@ -11,7 +11,7 @@ export interface Box {
 }
 
 /** The voxel box of grid cell `g`, clipped to the volume (voxel_offset is always 0 in emingest). */
-export function chunkBox(g: Vec3, chunk: Vec3, size: Vec3): Box {
+export function chunkBox(g: Vec3, chunk: Vec3, size: Vec3): VoxelBox {
   const begin: [number, number, number] = [0, 0, 0];
   const end: [number, number, number] = [0, 0, 0];
   for (let d = 0; d < 3; d++) {
@@ -22,12 +22,12 @@ export function chunkBox(g: Vec3, chunk: Vec3, size: Vec3): Box {
   return { begin, end };
 }
 
-export function boxSize(box: Box): [number, number, number] {
+export function boxSize(box: VoxelBox): [number, number, number] {
   return [box.end[0] - box.begin[0], box.end[1] - box.begin[1], box.end[2] - box.begin[2]];
 }
 
 /** "x0-x1_y0-y1_z0-z1" for a box. */
-export function unshardedChunkName(box: Box): string {
+export function unshardedChunkName(box: VoxelBox): string {
   return [0, 1, 2].map((d) => `${box.begin[d]}-${box.end[d]}`).join("_");
 }
 

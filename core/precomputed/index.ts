@@ -1,6 +1,6 @@
 // emingest's neuroglancer precomputed writer (volume.md, sharded.md of google/neuroglancer).
 export { bitsFor, mortonBits, mortonBitOrder, compressedMortonCode, decodeCompressedMortonCode, type Vec3 } from "./morton.js";
-export { chunkBox, boxSize, unshardedChunkName, gridSize, type Box } from "./chunk-key.js";
+export { chunkBox, boxSize, unshardedChunkName, gridSize, type VoxelBox } from "./chunk-key.js";
 export {
   shardingSpec,
   uint64LE,

@@ -14,7 +14,7 @@
 // compute that scale alone, which it can whenever the cube is at least 2 voxels per dimension there).
 // Bounds (volume-limits.ts): a size or resolution outside them is refused, so every scale is finite and
 // every key distinct; the plan checks both again on what it built.
-import { gridSize } from "./chunk-key.js";
+import { gridSize, type VoxelBox } from "./chunk-key.js";
 import { cubeSharding } from "./cube-sharding.js";
 import type { Vec3 } from "./morton.js";
 import type { ShardEncoding, ShardingSpec } from "./sharding.js";
@@ -174,7 +174,7 @@ export function listCubes(plan: PyramidPlan): Array<[number, number, number]> {
 }
 
 /** The cube's voxel box at scale s, clipped to that scale's size (valid for s <= handoff/top scale). */
-export function cubeBoxAt(plan: PyramidPlan, cube: Vec3, s: number): { begin: V3; end: V3 } {
+export function cubeBoxAt(plan: PyramidPlan, cube: Vec3, s: number): VoxelBox {
   const sc = plan.scales[s];
   const begin = [0, 0, 0] as V3;
   const end = [0, 0, 0] as V3;

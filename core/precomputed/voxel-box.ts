@@ -1,6 +1,6 @@
 // Copies between 3D uint8 arrays in [x, y, z] Fortran order (x fastest: index x + X*(y + Y*z)),
 // the order of raw chunks (volume.md, "raw chunk encoding") and of every voxel buffer in this module.
-import type { Box } from "./chunk-key.js";
+import type { VoxelBox } from "./chunk-key.js";
 import type { Vec3 } from "./morton.js";
 
 /** A voxel buffer and where it sits in its scale's voxel space. */
@@ -22,7 +22,7 @@ export function voxelBlock(data: Uint8Array, origin: Vec3, size: Vec3): VoxelBlo
   return { data, origin: [origin[0], origin[1], origin[2]], size: [size[0], size[1], size[2]] };
 }
 
-function assertInside(box: Box, block: VoxelBlock): void {
+function assertInside(box: VoxelBox, block: VoxelBlock): void {
   for (let d = 0; d < 3; d++) {
     if (box.begin[d] < block.origin[d] || box.end[d] > block.origin[d] + block.size[d]) {
       throw new RangeError(`box [${box.begin}]..[${box.end}] is not inside block at [${block.origin}] of ${block.size.join("x")}`);
@@ -34,7 +34,7 @@ function assertInside(box: Box, block: VoxelBlock): void {
  * The view of `block.data` that is `box` (global coordinates), when the box is one contiguous run of the
  * block (it spans the block's whole x and y extent, e.g. a block of one chunk); undefined otherwise.
  */
-export function contiguousBox(block: VoxelBlock, box: Box): Uint8Array | undefined {
+export function contiguousBox(block: VoxelBlock, box: VoxelBox): Uint8Array | undefined {
   assertInside(box, block);
   const [sx, sy] = block.size;
   if (box.end[0] - box.begin[0] !== sx || box.end[1] - box.begin[1] !== sy) return undefined;
@@ -43,7 +43,7 @@ export function contiguousBox(block: VoxelBlock, box: Box): Uint8Array | undefin
 }
 
 /** A copy of `box` (global coordinates) out of `block`, x fastest. */
-export function extractBox(block: VoxelBlock, box: Box): Uint8Array {
+export function extractBox(block: VoxelBlock, box: VoxelBox): Uint8Array {
   return extractBoxInto(block, box, new Uint8Array((box.end[0] - box.begin[0]) * (box.end[1] - box.begin[1]) * (box.end[2] - box.begin[2])));
 }
 
@@ -51,7 +51,7 @@ export function extractBox(block: VoxelBlock, box: Box): Uint8Array {
  * extractBox into the start of `out` (at least the box's voxel count long, e.g. a reused buffer of a whole
  * chunk for a clipped edge chunk); returns the view of `out` that holds the box.
  */
-export function extractBoxInto(block: VoxelBlock, box: Box, out: Uint8Array): Uint8Array {
+export function extractBoxInto(block: VoxelBlock, box: VoxelBox, out: Uint8Array): Uint8Array {
   assertInside(box, block);
   const [bx, by, bz] = [box.end[0] - box.begin[0], box.end[1] - box.begin[1], box.end[2] - box.begin[2]];
   const n = bx * by * bz;
@@ -108,7 +108,7 @@ export function extractBoxInto(block: VoxelBlock, box: Box, out: Uint8Array): Ui
 }
 
 /** Writes `src` (exactly the box's size, x fastest) into `block` at `box` (global coordinates). */
-export function placeBox(block: VoxelBlock, box: Box, src: Uint8Array): void {
+export function placeBox(block: VoxelBlock, box: VoxelBox, src: Uint8Array): void {
   assertInside(box, block);
   const [bx, by, bz] = [box.end[0] - box.begin[0], box.end[1] - box.begin[1], box.end[2] - box.begin[2]];
   if (src.length !== bx * by * bz) throw new RangeError(`placeBox: ${bx}x${by}x${bz} needs ${bx * by * bz} bytes, got ${src.length}`);

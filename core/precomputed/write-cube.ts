@@ -1,4 +1,4 @@
-// The pyramid task (DESIGN.md step 5): one cube's scale-0 voxels in, every scale the cube owns written
+// The pyramid task (core/pipeline/pyramid-task.ts): one cube's scale-0 voxels in, every scale the cube owns written
 // (0..plan.topCubeScale), and the cube's voxels at plan.handoffScale returned for the reduce step.
 // Memory: the cube plus its downsampled copies (<= 8/7 of the cube for 2x2x2) and one shard's encoded chunks.
 import type { Vec3 } from "./morton.js";

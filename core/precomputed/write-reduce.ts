@@ -1,4 +1,4 @@
-// The reduce step (DESIGN.md step 6): the whole volume at plan.handoffScale, assembled from every cube's
+// The reduce step (part of the finalize step, core/pipeline/finalize.ts): the whole volume at plan.handoffScale, assembled from every cube's
 // handoff, then every scale above the cube scales written down to a single chunk. Memory: the handoff
 // volume (the scale-0 volume / (cube voxels / handoff voxels)) plus its downsampled copies.
 import { downsampleMean } from "./downsample.js";

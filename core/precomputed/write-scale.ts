@@ -2,7 +2,8 @@
 // (sharded.md) or one object per chunk (volume.md, "Unsharded chunk storage"). The block must start on a
 // chunk boundary and end on one or at the volume's edge; when sharded it must hold whole shards, which the
 // plan guarantees for a cube at the scales it owns (cube-sharding.ts) and for the reduce step's volume.
-import { chunkBox, boxSize, unshardedChunkName, type Box } from "./chunk-key.js";
+import { mapLimit } from "../util/map-limit.js";
+import { chunkBox, boxSize, unshardedChunkName, type VoxelBox } from "./chunk-key.js";
 import { encodeJpegChunkInto, jpegBufferSize } from "./chunk-encoding.js";
 import { compressedMortonCode, type Vec3 } from "./morton.js";
 import type { ScalePlan } from "./pyramid-plan.js";
@@ -13,19 +14,6 @@ import { jpegQualityOf, targetSharding, type VolumeTarget } from "./volume-targe
 
 /** Chunk encodes in flight at once (the JPEG encoder runs them on libuv's pool). */
 const ENCODE_CONCURRENCY = 4;
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 /**
  * produce(items[i]) with at most `limit` in flight, consume(result) strictly in item order. A failure
@@ -90,7 +78,7 @@ export async function writeScaleBlock(scale: ScalePlan, chunk: Vec3, block: Voxe
   const noop = (): void => undefined;
   // A chunk's voxels: a view of the block when contiguous in it (the block does not change while this call
   // runs), else a copy into a pooled buffer.
-  const encodeBox = async (box: Box, target: VolumeTarget): Promise<Encoded> => {
+  const encodeBox = async (box: VoxelBox, target: VolumeTarget): Promise<Encoded> => {
     const view = contiguousBox(block, box);
     const voxelBuf = view ? undefined : voxelPool.take();
     const voxels = view ?? extractBoxInto(block, box, voxelBuf!);

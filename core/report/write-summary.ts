@@ -3,7 +3,7 @@
 // is written here only, not into the run record, which has a size limit in the cloud (Firestore: 1 MiB).
 import { pairReason } from "../align/index.js";
 import type { AlignConfig } from "../config.js";
-import type { RunSummary } from "../pipeline/finalize.js";
+import type { RunSummary } from "../run-details.js";
 import { keys } from "../pipeline/keys.js";
 import { writeJson } from "../pipeline/manifest.js";
 import type { RunPlan } from "../pipeline/run-plan.js";

@@ -6,15 +6,21 @@
 // redelivers any event whose function fails, with no limit but the retention period. Only a transient
 // failure (adapters/gcp/failure-kind.ts) fails the function, to be delivered again.
 import type { CloudEvent } from "@google-cloud/functions-framework";
+import { CONFIG_FILE } from "../../core/config.js";
 import { errorMessage } from "../../core/errors.js";
+import { gsUrl } from "../../core/gs-url.js";
 import type { RunStore, TaskQueue } from "../../core/ports.js";
 import { fanOutStage } from "../../core/pipeline/cloud-steps.js";
+import { FAN_OUT } from "../../core/pipeline/stages.js";
 import { cloudFailureKind } from "../../adapters/gcp/failure-kind.js";
-import { gsUrl, type RunLocator } from "../../adapters/gcp/run-locations.js";
-import { CONFIG_NAME, startRunFrom } from "../../adapters/gcp/start-run.js";
+import type { RunLocator } from "../../adapters/gcp/run-locations.js";
+import { startRunFrom } from "../../adapters/gcp/start-run.js";
 import type { TriggerLedger, UploadKey } from "../../adapters/gcp/trigger-ledger.js";
 import type { WorkflowStarter } from "../../adapters/gcp/workflow-starter.js";
-import type { Logger } from "../../services/shared/log.js";
+import type { Logger } from "../../cloud-runtime/log.js";
+
+/** The stage whose tasks the function publishes itself; the workflow it starts skips that fan-out. */
+const FIRST_STAGE = FAN_OUT[0].name;
 
 export interface IngestFunctionDeps {
   runs: RunStore;
@@ -53,7 +59,7 @@ export function uploadOf(event: CloudEvent<unknown>): UploadKey | undefined {
 }
 
 export function isConfigObject(name: string): boolean {
-  return name === CONFIG_NAME || name.endsWith(`/${CONFIG_NAME}`);
+  return name === CONFIG_FILE || name.endsWith(`/${CONFIG_FILE}`);
 }
 
 /**
@@ -71,14 +77,14 @@ export function pathLikeName(name: string): string | undefined {
 
 export async function onUpload(upload: UploadKey, deps: IngestFunctionDeps): Promise<UploadOutcome> {
   if (!isConfigObject(upload.name)) return { result: "ignored" };
-  const object = `gs://${upload.bucket}/${upload.name}`;
+  const object = gsUrl(upload.bucket, upload.name);
   const pathLike = pathLikeName(upload.name);
   if (pathLike) {
     const error = `object name ${JSON.stringify(upload.name)} is not a plain folder path: ${pathLike}`;
     deps.log("ERROR", `${JSON.stringify(object)}: run not started, event acknowledged: ${error}`, { object: upload.name, bucket: upload.bucket });
     return { result: "rejected", error };
   }
-  const folder = { bucket: upload.bucket, prefix: upload.name.slice(0, -CONFIG_NAME.length) };
+  const folder = { bucket: upload.bucket, prefix: upload.name.slice(0, -CONFIG_FILE.length) };
   if (await deps.ledger.seen(upload)) {
     deps.log("INFO", `${object} (generation ${upload.generation}) was already handled`, { object });
     return { result: "duplicate" };
@@ -87,8 +93,8 @@ export async function onUpload(upload: UploadKey, deps: IngestFunctionDeps): Pro
   try {
     const opened = await startRunFrom(deps.locator, deps.runs, folder, undefined, "retryable");
     run = opened.run;
-    // Always: with skipAlign it records a features total of 0, which the workflow's wait sees as settled.
-    await fanOutStage(await deps.locator.stepDeps(run), deps.queue, "features");
+    // Always: with skipAlign it records a total of 0, which the workflow's wait sees as settled.
+    await fanOutStage(await deps.locator.stepDeps(run), deps.queue, FIRST_STAGE);
   } catch (error) {
     if (cloudFailureKind(error) !== "permanent") throw error;
     // Bad config or slices: nothing to retry. Recorded on the upload, logged with the object's name.
@@ -100,7 +106,7 @@ export async function onUpload(upload: UploadKey, deps: IngestFunctionDeps): Pro
   if (!(await deps.ledger.claim(upload, { status: "starting", run }))) return { result: "duplicate" };
   let execution: string;
   try {
-    execution = await deps.startWorkflow({ ...deps.workflowArgs, run, source: gsUrl(folder), published: ["features"] });
+    execution = await deps.startWorkflow({ ...deps.workflowArgs, run, source: gsUrl(folder.bucket, folder.prefix), published: [FIRST_STAGE] });
   } catch (error) {
     if (cloudFailureKind(error) !== "permanent") {
       await deps.ledger.release(upload);

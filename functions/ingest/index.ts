@@ -7,8 +7,8 @@ import { PubSubQueue, stageTopics } from "../../adapters/gcp/pubsub-queue.js";
 import { RunLocator } from "../../adapters/gcp/run-locations.js";
 import { TriggerLedger } from "../../adapters/gcp/trigger-ledger.js";
 import { workflowStarter } from "../../adapters/gcp/workflow-starter.js";
-import { jsonLogger } from "../../services/shared/log.js";
-import { serviceConfigFromEnv } from "../../services/shared/runtime.js";
+import { jsonLogger } from "../../cloud-runtime/log.js";
+import { serviceConfigFromEnv } from "../../cloud-runtime/service-deps.js";
 import { isConfigObject, onUpload, uploadOf, type IngestFunctionDeps } from "./handler.js";
 
 // Built once per instance on the first event that matters (a cold start pays for clients only when needed).
@@ -27,7 +27,7 @@ function build(env: Readonly<Record<string, string | undefined>>): IngestFunctio
   return {
     runs,
     locator: new RunLocator(storageClient(gcp), runs, config.policy),
-    queue: new PubSubQueue(pubsubClient(gcp), { topics: stageTopics(config.alignTopic, config.emwriteTopic) }),
+    queue: new PubSubQueue(pubsubClient(gcp), { topics: stageTopics(config.topics) }),
     ledger: new TriggerLedger(db, env.TRIGGERS_COLLECTION ?? "triggers"),
     startWorkflow: workflowStarter({
       projectId: gcp.projectId,

@@ -1,7 +1,6 @@
-// services/emwrite: render and pyramid tasks (Pub/Sub push), plus the workflow's barrier steps.
+// services/emwrite: the tasks of the stages core/pipeline/stages.ts gives to "emwrite" (render and pyramid;
+// Pub/Sub push), plus the workflow's barrier steps.
 // Wiring only: environment -> config -> adapters -> the shared app (HOUSE-STYLE.md rule 3), in start.ts.
-import { startService } from "../shared/start.js";
+import { startService } from "../../cloud-runtime/start.js";
 
-export const EMWRITE_STAGES = ["render", "pyramid"] as const;
-
-startService("emwrite", EMWRITE_STAGES, process.env);
+startService("emwrite", process.env);

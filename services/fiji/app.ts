@@ -14,10 +14,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { errorMessage, PermanentError } from "../../core/errors.js";
 import { FijiBucketError, FijiInputError, runFijiJob, type FijiJobDeps, type FijiJobResult } from "../../core/fiji/job.js";
 import { FijiRequestError, parseFijiRequest, type FijiPolicy, type FijiRequest } from "../../core/fiji/request.js";
-import type { Logger } from "../shared/log.js";
-import { BadRequestError, NOT_A_TASK_ACKNOWLEDGED, parseDeadLetter, parseDelivery } from "../shared/push.js";
-import { readJsonBody } from "../shared/read-json.js";
-import type { Reply, TaskHandlerDeps } from "../shared/task-handler.js";
+import type { Logger } from "../../cloud-runtime/log.js";
+import { BadRequestError, NOT_A_TASK_ACKNOWLEDGED, parseDeadLetter, parseDelivery } from "../../cloud-runtime/push.js";
+import { readJsonBody } from "../../cloud-runtime/read-json.js";
+import type { Reply, TaskHandlerDeps } from "../../cloud-runtime/task-delivery.js";
 import { handleFijiDeadLetter, handleFijiTask } from "./batch-delivery.js";
 import { JobSlots } from "./job-slots.js";
 

@@ -2,9 +2,9 @@
 // (skip-if-done, completion recorded once, permanent vs retryable), then the run settles. One function for both
 // transports, so they cannot drift apart on what a delivery means.
 import { FIJI_STAGE, settleFijiRun } from "../../core/fiji/batch.js";
-import type { Logger } from "../shared/log.js";
-import type { Delivery } from "../shared/push.js";
-import { handleDeadLetter, handleTask, type Reply, type TaskHandlerDeps } from "../shared/task-handler.js";
+import type { Logger } from "../../cloud-runtime/log.js";
+import type { Delivery } from "../../cloud-runtime/push.js";
+import { handleDeadLetter, handleTask, type Reply, type TaskHandlerDeps } from "../../cloud-runtime/task-delivery.js";
 
 export type FijiBatchDeps = Pick<TaskHandlerDeps, "runs" | "routerFor"> & { log: Logger };
 

@@ -1,7 +1,7 @@
 // The fiji service's configuration, parsed once from (env) at start-up (HOUSE-STYLE.md rule 8).
 import { isAbsolute } from "node:path";
 import type { FijiPolicy } from "../../core/fiji/request.js";
-import type { SandboxOptions } from "../../adapters/local/fiji-sandbox.js";
+import type { SandboxOptions } from "../../adapters/process/fiji-sandbox.js";
 
 export interface FijiServiceConfig {
   policy: FijiPolicy;
@@ -46,7 +46,7 @@ export function fijiConfigFromEnv(env: Readonly<Record<string, string | undefine
     executables[name] = file;
   }
   if (Object.keys(executables).length === 0) throw new Error("FIJI_EXECUTABLES is not set (e.g. fiji=/opt/fiji/ImageJ-linux64,java=/usr/bin/java)");
-  // Jobs always run as an unprivileged user of their own: the sandbox drops to it (adapters/local/fiji-jail.ts).
+  // Jobs always run as an unprivileged user of their own: the sandbox drops to it (adapters/process/fiji-jail.ts).
   const m = /^([0-9]+):([0-9]+)$/.exec(env.FIJI_RUN_AS ?? "");
   if (!m) throw new Error(`FIJI_RUN_AS="${env.FIJI_RUN_AS ?? ""}" must be UID:GID of the unprivileged user jobs run as (e.g. 10001:10001)`);
   const runAs = { uid: Number(m[1]), gid: Number(m[2]) };

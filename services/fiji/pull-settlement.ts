@@ -2,7 +2,7 @@
 // acknowledges and anything else makes Pub/Sub deliver again (with the subscription's backoff, then to the
 // dead-letter topic). Pure, so every case is a table row in test/fiji/pull.test.ts.
 import type { Settlement } from "../../adapters/gcp/pubsub-pull.js";
-import type { Reply } from "../shared/task-handler.js";
+import type { Reply } from "../../cloud-runtime/task-delivery.js";
 
 export type PullOutcome =
   /** The shared task handler answered, as it answers a push. */

@@ -4,8 +4,8 @@
 import type { PubSub } from "@google-cloud/pubsub";
 import { errorMessage } from "../../core/errors.js";
 import { startPullSubscriber, type PulledMessage, type PullHandler, type PullSubscriber, type Settlement } from "../../adapters/gcp/pubsub-pull.js";
-import type { Logger } from "../shared/log.js";
-import { BadRequestError, parseDelivery, type Delivery } from "../shared/push.js";
+import type { Logger } from "../../cloud-runtime/log.js";
+import { BadRequestError, parseDelivery, type Delivery } from "../../cloud-runtime/push.js";
 import { handleFijiTask, type FijiBatchDeps } from "./batch-delivery.js";
 import type { FijiPullConfig } from "./config.js";
 import type { JobSlots } from "./job-slots.js";

@@ -16,7 +16,7 @@ test("run store: completion is recorded once and survives reopening the file", a
   await a.createRun({ run: "r1", status: "enumerating", config: { x: 1 }, totals: {}, details: {}, createdAt: stamp, updatedAt: stamp });
   const again = await a.createRun({ run: "r1", status: "done", config: {}, totals: {}, details: {}, createdAt: stamp, updatedAt: stamp });
   assert.equal(again.status, "enumerating");
-  await a.updateRun("r1", { status: "aligning", totals: { align: 3 }, details: { box: 1 } });
+  await a.updateRun("r1", { status: "aligning", totals: { align: 3 }, details: { box: { x0: -3, y0: 0, width: 10, height: 20 } } });
   await a.updateRun("r1", { totals: { render: 4 } });
   const base = { run: "r1", stage: "align", attempts: 1, durationMs: 5 };
   assert.equal(await a.recordTask({ ...base, id: "align-1", status: "failed", error: "slow" }), true);
@@ -30,7 +30,7 @@ test("run store: completion is recorded once and survives reopening the file", a
   const run = await b.getRun("r1");
   assert.equal(run?.status, "aligning");
   assert.deepEqual(run?.totals, { align: 3, render: 4 });
-  assert.deepEqual(run?.details, { box: 1 });
+  assert.deepEqual(run?.details, { box: { x0: -3, y0: 0, width: 10, height: 20 } });
   assert.deepEqual((await b.getTask("r1", "align-1"))?.outcome, { m: [1] });
   assert.deepEqual(await b.countTasks("r1", "align"), { done: 1, failed: 1 });
   assert.deepEqual((await b.listTasks("r1", "align")).map((t) => t.id), ["align-1", "align-2"]);

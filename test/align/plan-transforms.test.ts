@@ -70,7 +70,7 @@ test("identity stack: box is the image itself", () => {
   const plan = planTransforms(chain([undefined, ok(IDENTITY), ok(IDENTITY)]), 3, 100, 50);
   assert.deepEqual(plan.box, { x0: 0, y0: 0, width: 100, height: 50 });
   assert.deepEqual(plan.sources, [0, 1, 2]);
-  assert.deepEqual(plan.substitutions, []);
+  assert.deepEqual(plan.standIns, []);
   assert.deepEqual(plan.parts, [[0, 1, 2]]);
 });
 
@@ -121,8 +121,8 @@ test("blank first slice: only slice 0 is substituted (by slice 1, the reference)
   assert.deepEqual(sim.bridges, [[0, 2], [0, 3]]);
   const plan = planTransforms(sim.pairs, 24, 100, 100);
   assert.deepEqual(plan.bad, [0]);
-  assert.deepEqual(plan.substitutions.map((s) => [s.index, s.source]), [[0, 1]]);
-  assert.deepEqual(plan.substitutions[0].evidence.map((e) => [e.from, e.to, e.flags]), [[0, 1, ["no-features"]], [0, 2, ["no-features"]], [0, 3, ["no-features"]]]);
+  assert.deepEqual(plan.standIns.map((s) => [s.index, s.source]), [[0, 1]]);
+  assert.deepEqual(plan.standIns[0].evidence.map((e) => [e.from, e.to, e.flags]), [[0, 1, ["no-features"]], [0, 2, ["no-features"]], [0, 3, ["no-features"]]]);
   assert.deepEqual(plan.parts, [Array.from({ length: 23 }, (_, i) => i + 1)]);
   assert.deepEqual(plan.sources.slice(0, 3), [1, 1, 2], "the good slice 1 keeps its own image");
   assertPlacement(sim, plan);
@@ -132,8 +132,8 @@ test("blank first slice: only slice 0 is substituted (by slice 1, the reference)
 test("blank last slice: only it is substituted, by the slice before it", () => {
   const sim = simulate(24, [23]);
   const plan = planTransforms(sim.pairs, 24, 100, 100);
-  assert.deepEqual(plan.substitutions.map((s) => [s.index, s.source]), [[23, 22]]);
-  assert.deepEqual(plan.substitutions[0].evidence.map((e) => [e.from, e.to]), [[20, 23], [21, 23], [22, 23]]);
+  assert.deepEqual(plan.standIns.map((s) => [s.index, s.source]), [[23, 22]]);
+  assert.deepEqual(plan.standIns[0].evidence.map((e) => [e.from, e.to]), [[20, 23], [21, 23], [22, 23]]);
   assertPlacement(sim, plan);
   assert.deepEqual(alignmentProblems(sim.outcome(plan), policy).problems, []);
 });
@@ -141,7 +141,7 @@ test("blank last slice: only it is substituted, by the slice before it", () => {
 test("blank middle slice: only it is substituted; the pair (b-1, b+1) carries the chain over it", () => {
   const sim = simulate(24, [10]);
   const plan = planTransforms(sim.pairs, 24, 100, 100);
-  assert.deepEqual(plan.substitutions.map((s) => [s.index, s.source]), [[10, 9]]);
+  assert.deepEqual(plan.standIns.map((s) => [s.index, s.source]), [[10, 9]]);
   assert.equal(plan.parts.length, 1);
   assertPlacement(sim, plan);
   assert.deepEqual(alignmentProblems(sim.outcome(plan), policy).problems, []);
@@ -150,7 +150,7 @@ test("blank middle slice: only it is substituted; the pair (b-1, b+1) carries th
 test("two adjacent blank slices cost exactly those two; the good slice after them keeps its own image", () => {
   const sim = simulate(32, [10, 11]);
   const plan = planTransforms(sim.pairs, 32, 100, 100);
-  assert.deepEqual(plan.substitutions.map((s) => [s.index, s.source]), [[10, 9], [11, 9]]);
+  assert.deepEqual(plan.standIns.map((s) => [s.index, s.source]), [[10, 9], [11, 9]]);
   assert.equal(plan.sources[12], 12);
   assert.equal(plan.parts.length, 1, "(9, 12) joins the two sides");
   assertPlacement(sim, plan);
@@ -252,7 +252,7 @@ test("a slice reached only from a later one is placed through the inverse of tha
 test("a missing result counts as failed", () => {
   const plan = planTransforms(chain([undefined, undefined, ok(IDENTITY)]), 3, 10, 10);
   assert.deepEqual(plan.bad, [0]);
-  assert.deepEqual(plan.substitutions[0].evidence, [{ from: 0, to: 1, flags: ["no-result"], matches: 0, inliers: 0 }]);
+  assert.deepEqual(plan.standIns[0].evidence, [{ from: 0, to: 1, flags: ["no-result"], matches: 0, inliers: 0 }]);
 });
 
 test("500 pairs: composed globals match the exact product, drift stays numerically clean", () => {
@@ -270,6 +270,6 @@ test("500 pairs: composed globals match the exact product, drift stays numerical
   const [a, b, , d, e] = plan.globals[500];
   assert.ok(Math.abs(a * e - b * d - 1) < 1e-12);
   assert.ok(Math.abs(Math.atan2(d, a) - (5 * Math.PI) / 180) < 1e-12);
-  assert.equal(plan.substitutions.length, 0);
+  assert.equal(plan.standIns.length, 0);
   assert.ok(plan.box.width > w && plan.box.height > w);
 });

@@ -28,7 +28,7 @@ test("8-slice stack: recovered globals match the truth, with a blank slice bridg
   assert.deepEqual(bridged.map((p) => p.result?.ok), [false, false, true, true, true, false, false], "only the pairs with slice 4 fail");
   const plan = planTransforms([...adjacent, ...bridged], slices.length, N, N);
   assert.deepEqual(plan.sources, [0, 1, 2, 3, 3, 5, 6, 7]);
-  assert.deepEqual(plan.substitutions.map((s) => [s.index, s.source]), [[4, 3]]);
+  assert.deepEqual(plan.standIns.map((s) => [s.index, s.source]), [[4, 3]]);
   const errors = plan.globals.map((g, z) => worstCornerError(g, stack.truth[z], N, N));
   console.log(`stack: worst-corner error of each global vs truth (px): ${errors.map((e) => e.toFixed(3)).join(" ")} (slice 4 is the stand-in)`);
   errors.forEach((e, z) => {

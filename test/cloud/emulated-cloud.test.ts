@@ -12,8 +12,9 @@ import type { Bucket } from "@google-cloud/storage";
 import { firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { executionsClient } from "../../adapters/gcp/workflow-starter.js";
-import { createApp } from "../../services/shared/app.js";
-import { buildServiceDeps, type ServiceConfig } from "../../services/shared/runtime.js";
+import { stagesRunBy } from "../../core/pipeline/stages.js";
+import { createApp } from "../../cloud-runtime/app.js";
+import { buildServiceDeps, type ServiceConfig } from "../../cloud-runtime/service-deps.js";
 import { startEmulators, type Emulators } from "./support/emulators.js";
 import { startExecutionsShim, type ExecutionsShim } from "./support/executions-shim.js";
 import { listen, localRun, makeStack, readBucketTree, readTree, uploadFolder, waitFor, waitForExecution, type Listening } from "./support/pipeline.js";
@@ -43,8 +44,7 @@ before(async () => {
   const config: ServiceConfig = {
     gcp: emu.config,
     policy: { sourceBuckets: ["emingest-src", "emingest-src2"], outputBucket: "emingest-out" },
-    alignTopic: "emingest-align",
-    emwriteTopic: "emingest-emwrite",
+    topics: { align: "emingest-align", emwrite: "emingest-emwrite" },
     runsCollection: "runs",
     port: 0,
     host: "127.0.0.1",
@@ -57,8 +57,8 @@ before(async () => {
     closers.push(() => s.close());
     return s;
   };
-  urls.align = (await serve(["features", "align", "bridge"], "align")).url;
-  urls.emwrite = (await serve(["render", "pyramid"], "emwrite")).url;
+  urls.align = (await serve(stagesRunBy("align"), "align")).url;
+  urls.emwrite = (await serve(stagesRunBy("emwrite"), "emwrite")).url;
   shim = await startExecutionsShim(emu.env.WORKFLOWS_EMULATOR_URL, emu.env.WORKFLOWS_EMULATOR_SOURCE);
   closers.push(() => shim.close());
 

@@ -4,31 +4,24 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { executionsClient } from "../../adapters/gcp/workflow-starter.js";
-import { createApp } from "../../services/shared/app.js";
-import { buildServiceDeps, type ServiceConfig } from "../../services/shared/runtime.js";
+import { stagesRunBy } from "../../core/pipeline/stages.js";
+import { createApp } from "../../cloud-runtime/app.js";
+import { buildServiceDeps, type ServiceConfig } from "../../cloud-runtime/service-deps.js";
 import { REPO, startEmulators, type Emulators } from "./support/emulators.js";
 import { startExecutionsShim, type ExecutionsShim } from "./support/executions-shim.js";
 import { listen, localRun, makeStack, readBucketTree, readTree, uploadFolder, waitFor, waitForExecution, type Listening } from "./support/pipeline.js";
+import { freePort } from "../support/free-port.js";
 
 let emu: Emulators;
 let work: string;
 let shim: ExecutionsShim;
 let align: Listening;
 const children = new Set<ChildProcess>();
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** services/emwrite as its own process, started the way Cloud Run starts it (its wiring file, env config). */
 function startEmwrite(port: number, onLine: (line: Record<string, unknown>) => void): ChildProcess {
@@ -85,13 +78,12 @@ test("emwrite killed mid-task: redelivery finishes the run, output identical to 
   const config: ServiceConfig = {
     gcp: emu.config,
     policy: { sourceBuckets: ["kill-src"], outputBucket: "kill-out" },
-    alignTopic: "emingest-align",
-    emwriteTopic: "emingest-emwrite",
+    topics: { align: "emingest-align", emwrite: "emingest-emwrite" },
     runsCollection: "runs",
     port: 0,
     host: "127.0.0.1",
   };
-  align = await listen(createApp(buildServiceDeps(config, ["features", "align", "bridge"], () => undefined)));
+  align = await listen(createApp(buildServiceDeps(config, stagesRunBy("align"), () => undefined)));
   const port = await freePort();
   const emwriteUrl = `http://127.0.0.1:${port}`;
   let killed: string | undefined;

@@ -12,17 +12,13 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import type { Bucket } from "@google-cloud/storage";
-import { firestoreClient, storageClient } from "../../adapters/gcp/clients.js";
-import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
-import { RunLocator } from "../../adapters/gcp/run-locations.js";
+import { storageClient } from "../../adapters/gcp/clients.js";
 import { RetryableError } from "../../core/errors.js";
 import { finalizeStep } from "../../core/pipeline/cloud-steps.js";
-import type { ObjectStore, RunStore, TaskMessage, TaskQueue } from "../../core/ports.js";
-import { createApp } from "../../services/shared/app.js";
-import { jsonLogger } from "../../services/shared/log.js";
-import { routerCache } from "../../services/shared/runtime.js";
+import type { ObjectStore, RunStore } from "../../core/ports.js";
 import { REPO, startEmulators, type Emulators } from "./support/emulators.js";
-import { envelope, listen, post, readBucketTree, readTree, uploadFolder } from "./support/pipeline.js";
+import { post, readBucketTree, readTree } from "./support/pipeline.js";
+import { fanOutAndPush, pipelineService } from "./support/pipeline-service.js";
 
 const CLI = path.join(REPO, "dist", "cli", "main.js");
 
@@ -93,13 +89,6 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-class CapturingQueue implements TaskQueue {
-  readonly published: TaskMessage[] = [];
-  async publish(tasks: readonly TaskMessage[]): Promise<void> {
-    this.published.push(...tasks);
-  }
-}
-
 /** Every object of the bucket: name -> generation and bytes. */
 async function bucketState(bucket: Bucket): Promise<Map<string, string>> {
   const [files] = await bucket.getFiles();
@@ -109,39 +98,24 @@ async function bucketState(bucket: Bucket): Promise<Map<string, string>> {
 }
 
 test("the cloud pipeline writes and deletes only under its <run>/ prefix; finalize twice changes nothing; foreign objects stay", async (t) => {
-  const direct = storageClient(emu.config);
-  const [src] = await direct.createBucket("prefix-src");
-  const [dst] = await direct.createBucket("prefix-out");
-  await uploadFolder(src, "stack/", slices);
+  const storage = storageClient({ ...emu.config, storageEndpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
+  const service = await pipelineService(emu, "prefix", { slices, storage });
+  t.after(() => service.close());
+  const { src, dst, svc } = service;
   // Objects the run did not write, beside and inside its prefix, named like its own.
   const foreign = [`${run}x/tmp/plan.json`, `other/${run}/tmp/plan.json`, "tmp/render/0/0_0.raw", "notes.partial", `${run}/tmp/foreign.bin`, `${run}/notes.txt`];
   for (const name of foreign) await dst.file(name).save(Buffer.from(`not the run's: ${name}`));
   const before = await bucketState(dst);
   const srcBefore = await bucketState(src);
 
-  const storage = storageClient({ ...emu.config, storageEndpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` });
-  const db = firestoreClient(emu.config);
-  t.after(() => db.terminate());
-  const runs = new FirestoreRunStore(db, "runs-prefix");
-  const locator = new RunLocator(storage, runs, { sourceBuckets: ["prefix-src"], outputBucket: "prefix-out" });
-  const queue = new CapturingQueue();
-  const app = createApp({ runs, locator, queue, log: jsonLogger(() => undefined, "test"), stages: ["features", "align", "bridge", "render", "pyramid"], routerFor: routerCache(locator, runs) });
-  const svc = await listen(app);
-  t.after(() => svc.close());
   mutations.length = 0;
 
   const started = await post(`${svc.url}/steps/start`, { source: "gs://prefix-src/stack" });
   assert.equal(started.status, 200, JSON.stringify(started.body));
   assert.equal(started.body.run, run);
-  const stage = async (name: string) => {
-    queue.published.length = 0;
-    const fan = await post(`${svc.url}/steps/fanout`, { run, stage: name });
-    assert.equal(fan.status, 200, JSON.stringify(fan.body));
-    for (const [i, task] of queue.published.entries()) assert.equal((await post(svc.url, envelope(task, `${name}-${i}`))).status, 200);
-  };
-  for (const name of ["features", "align", "bridge"]) await stage(name);
+  for (const name of ["features", "align", "bridge"]) await fanOutAndPush(service, run, name);
   assert.equal((await post(`${svc.url}/steps/plan`, { run })).status, 200);
-  for (const name of ["render", "pyramid"]) await stage(name);
+  for (const name of ["render", "pyramid"]) await fanOutAndPush(service, run, name);
   const first = await post(`${svc.url}/steps/finalize`, { run });
   assert.equal(first.status, 200, JSON.stringify(first.body));
   const afterFirst = await readBucketTree(dst, `${run}/`);
@@ -214,27 +188,16 @@ function trippingRuns(runs: RunStore, wire: Tripwire): RunStore {
 }
 
 test("the cloud finalize step, failing after any one of its writes and retried, ends in the same bytes and record", async (t) => {
-  const storage = storageClient(emu.config);
-  const [src] = await storage.createBucket("retry-src");
-  const [dst] = await storage.createBucket("retry-out");
-  await uploadFolder(src, "stack/", slices);
-  const db = firestoreClient(emu.config);
-  t.after(() => db.terminate());
-  const runs = new FirestoreRunStore(db, "runs-retry");
-  const locator = new RunLocator(storage, runs, { sourceBuckets: ["retry-src"], outputBucket: "retry-out" });
-  const queue = new CapturingQueue();
-  const app = createApp({ runs, locator, queue, log: jsonLogger(() => undefined, "test"), stages: ["features", "align", "bridge", "render", "pyramid"], routerFor: routerCache(locator, runs) });
-  const svc = await listen(app);
-  t.after(() => svc.close());
+  const service = await pipelineService(emu, "retry", { slices });
+  t.after(() => service.close());
+  const { dst, runs, locator, svc } = service;
   assert.equal((await post(`${svc.url}/steps/start`, { source: "gs://retry-src/stack" })).body.run, run);
   for (const name of ["features", "align", "bridge", "plan", "render", "pyramid"]) {
     if (name === "plan") {
       assert.equal((await post(`${svc.url}/steps/plan`, { run })).status, 200);
       continue;
     }
-    queue.published.length = 0;
-    assert.equal((await post(`${svc.url}/steps/fanout`, { run, stage: name })).status, 200);
-    for (const [i, task] of queue.published.entries()) assert.equal((await post(svc.url, envelope(task, `${name}-${i}`))).status, 200);
+    await fanOutAndPush(service, run, name);
   }
   // The state the finalize step starts from, restored before every attempt.
   const ready = await readBucketTree(dst, `${run}/`);
@@ -243,7 +206,7 @@ test("the cloud finalize step, failing after any one of its writes and retried, 
     const [files] = await dst.getFiles({ prefix: `${run}/` });
     for (const f of files) await f.delete();
     for (const [key, bytes] of ready) await dst.file(`${run}/${key}`).save(bytes);
-    await runs.updateRun(run, { status: readyRecord.status, details: { summary: null, finalizeOutputs: null, reduceOutputs: null, finishedAt: null } });
+    await runs.updateRun(run, { status: readyRecord.status, details: { summary: undefined, finalizeOutputs: undefined, reduceOutputs: undefined, finishedAt: undefined } });
   };
   const deps = await locator.stepDeps(run);
   const clean = await finalizeStep(deps);
@@ -267,7 +230,7 @@ test("the cloud finalize step, failing after any one of its writes and retried, 
     assert.deepEqual(tree, cleanTree, `retry after failing at write ${failAt}: the objects`);
     const record = (await runs.getRun(run))!;
     assert.equal(record.status, "done");
-    for (const key of ["summary", "finalizeOutputs", "reduceOutputs"]) assert.deepEqual(record.details[key], cleanDetails[key], `retry after failing at write ${failAt}: ${key}`);
+    for (const key of ["summary", "finalizeOutputs", "reduceOutputs"] as const) assert.deepEqual(record.details[key], cleanDetails[key], `retry after failing at write ${failAt}: ${key}`);
   }
   // Every write of the step was a failure point: the status update, the reduce, the report, the done mark, each delete.
   t.diagnostic(`finalize failure points exercised: ${failAt - 1}`);

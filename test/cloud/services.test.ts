@@ -9,12 +9,12 @@ import { firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { RunLocator } from "../../adapters/gcp/run-locations.js";
 import { PermanentError } from "../../core/errors.js";
-import type { TaskMessage, TaskQueue } from "../../core/ports.js";
-import { createApp } from "../../services/shared/app.js";
-import { jsonLogger } from "../../services/shared/log.js";
-import { routerCache } from "../../services/shared/runtime.js";
+import { createApp } from "../../cloud-runtime/app.js";
+import { jsonLogger } from "../../cloud-runtime/log.js";
 import { startEmulators, type Emulators } from "./support/emulators.js";
-import { envelope, listen, localRun, makeStack, post, readBucketTree, readTree, uploadFolder, waitFor } from "./support/pipeline.js";
+import { MemoryQueue } from "../support/memory-queue.js";
+import { envelope, listen, localRun, makeStack, post, readBucketTree, readTree, waitFor } from "./support/pipeline.js";
+import { pipelineService } from "./support/pipeline-service.js";
 
 let emu: Emulators;
 let work: string;
@@ -27,39 +27,16 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-class CapturingQueue implements TaskQueue {
-  readonly published: TaskMessage[] = [];
-  async publish(tasks: readonly TaskMessage[]): Promise<void> {
-    this.published.push(...tasks);
-  }
-}
-
 test("services: every push envelope delivered twice (concurrently) gives byte-identical output and exact counts", async (t) => {
   const slices = path.join(work, "slices");
   const local = path.join(work, "local");
   await makeStack(slices, 5, 200, { skipAlign: true, cube: 64 });
   await localRun(slices, local);
 
-  const storage = storageClient(emu.config);
-  const [src] = await storage.createBucket("svc-src");
-  const [dst] = await storage.createBucket("svc-out");
-  await uploadFolder(src, "stack/", slices);
-  const db = firestoreClient(emu.config);
-  t.after(() => db.terminate());
-  const runs = new FirestoreRunStore(db, "runs-svc");
-  const locator = new RunLocator(storage, runs, { sourceBuckets: ["svc-src"], outputBucket: "svc-out" });
-  const queue = new CapturingQueue();
   const lines: string[] = [];
-  const app = createApp({
-    runs,
-    locator,
-    queue,
-    log: jsonLogger((l) => lines.push(l), "test"),
-    stages: ["features", "align", "render", "pyramid"],
-    routerFor: routerCache(locator, runs),
-  });
-  const svc = await listen(app);
-  t.after(() => svc.close());
+  const service = await pipelineService(emu, "svc", { slices, stages: ["features", "align", "render", "pyramid"], log: jsonLogger((l) => lines.push(l), "test") });
+  t.after(() => service.close());
+  const { dst, runs, queue, svc } = service;
 
   const refused = await post(`${svc.url}/steps/start`, { source: "gs://other-bucket/stack" });
   assert.equal(refused.status, 422);
@@ -112,7 +89,7 @@ test("services: 4xx for bad bodies, permanent failures recorded and acked, retry
   const app = createApp({
     runs,
     locator,
-    queue: new CapturingQueue(),
+    queue: new MemoryQueue(),
     log: (severity, message) => void logged.push(`${severity} ${message}`),
     stages: ["render"],
     routerFor: async () => async (task) => {
@@ -157,7 +134,7 @@ test("services through Pub/Sub push: duplicates counted once, a poison task dead
     createApp({
       runs,
       locator,
-      queue: new CapturingQueue(),
+      queue: new MemoryQueue(),
       log: () => undefined,
       stages: ["render"],
       routerFor: async () => async (task) => {

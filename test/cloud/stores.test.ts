@@ -1,18 +1,13 @@
 // The GCS ObjectStore and the Firestore RunStore against fake-gcs-server and the Firestore emulator, with
-// the same contracts as the local adapters.
+// the same contracts as the local adapters and the memory stores (test/adapters/store-contracts.test.ts).
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { firestoreClient, storageClient } from "../../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { GcsStore } from "../../adapters/gcp/gcs-store.js";
-import { FileStore } from "../../adapters/local/file-store.js";
-import { SqliteRunStore } from "../../adapters/local/sqlite-run-store.js";
-import { objectStoreContract, runStoreContract } from "./support/contracts.js";
+import { objectStoreContract, runStoreContract } from "../support/store-contracts.js";
 import { startEmulators, type Emulators } from "./support/emulators.js";
 
 let emu: Emulators;
@@ -21,12 +16,6 @@ before(async () => {
 });
 after(async () => {
   await emu?.stop();
-});
-
-test("object store contract: FileStore", async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), "emfs-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  await objectStoreContract(new FileStore(dir));
 });
 
 test("object store contract: GcsStore on fake-gcs-server, at the bucket root and under a prefix", async () => {
@@ -89,14 +78,6 @@ test("GcsStore retries 429 and 503 with backoff and then succeeds", async (t) =>
   nextStatus = 429;
   assert.deepEqual([...(await store.get("k"))!], [1, 2, 3]);
   assert.deepEqual(seen, [503, 429]);
-});
-
-test("run store contract: SqliteRunStore", async (t) => {
-  const dir = mkdtempSync(path.join(tmpdir(), "emdb-"));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const store = new SqliteRunStore(path.join(dir, "s.sqlite"));
-  t.after(() => store.close());
-  await runStoreContract(store);
 });
 
 test("run store contract: FirestoreRunStore on the Firestore emulator", async (t) => {

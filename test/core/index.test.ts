@@ -7,6 +7,7 @@ test("the core's value exports are pinned", () => {
     "DEFAULT_CONFIG",
     "IDENTITY",
     "IMAGE_EXTENSIONS",
+    "PIPELINE",
     "PermanentError",
     "RetryableError",
     "RunFailedError",

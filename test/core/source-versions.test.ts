@@ -10,7 +10,7 @@ import { SqliteRunStore } from "../../adapters/local/sqlite-run-store.js";
 import { parseIngestConfig } from "../../core/config.js";
 import { PermanentError } from "../../core/errors.js";
 import type { RunManifest } from "../../core/pipeline/manifest.js";
-import { checkSlicesUnchanged, SLICE_VERSIONS } from "../../core/pipeline/source-versions.js";
+import { checkSlicesUnchanged } from "../../core/pipeline/source-versions.js";
 import type { RunRecord } from "../../core/ports.js";
 
 const STAMP = "2026-01-01T00:00:00.000Z";
@@ -47,19 +47,19 @@ async function setup(t: { after: (fn: () => void | Promise<void>) => void }) {
 
 test("the first open records one version tag per slice; an unchanged reopen keeps them", async (t) => {
   const { open } = await setup(t);
-  const first = (await open()).details[SLICE_VERSIONS] as string[];
+  const first = (await open()).details.sliceVersions ?? [];
   assert.equal(first.length, 3);
   assert.ok(first.every((v) => /^[0-9a-f]{8}$/.test(v)));
   assert.equal(new Set(first).size, 3);
-  assert.deepEqual((await open()).details[SLICE_VERSIONS], first);
+  assert.deepEqual((await open()).details.sliceVersions, first);
 });
 
 test("a slice replaced before any finished task read it is taken as it is now", async (t) => {
   const { source, open, done } = await setup(t);
-  const first = (await open()).details[SLICE_VERSIONS] as string[];
+  const first = (await open()).details.sliceVersions ?? [];
   await done("features-1");
   await source.put("img2.png", new Uint8Array([42]));
-  const second = (await open()).details[SLICE_VERSIONS] as string[];
+  const second = (await open()).details.sliceVersions ?? [];
   assert.equal(second[0], first[0]);
   assert.notEqual(second[1], first[1]);
   assert.equal(second[2], first[2]);

@@ -2,7 +2,7 @@
 // task its id names or a ForeignTaskError that says which field differs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { canonicalTask, ForeignTaskError, parseTaskId, task, taskId } from "../../core/pipeline/tasks.js";
+import { canonicalTask, ForeignTaskError, parseTaskId, sliceOf, task, taskId } from "../../core/pipeline/tasks.js";
 
 test("every id the pipeline makes parses back to what it names, and only canonical ids parse", () => {
   const made = [task.features("r", 0), task.align("r", 7), task.bridge("r", 3, 5), task.render("r", 9007199254740991), task.pyramid("r", [0, 12, 3])];
@@ -16,6 +16,9 @@ test("every id the pipeline makes parses back to what it names, and only canonic
   for (const id of ["features-01", "features-+1", "features--1", "features-1e0", "features-1.5", "features-", "features-9007199254740992", "bridge-3", "bridge-3-", "pyramid-1_2", "pyramid-1_2_3_4", "render-1 ", "Render-1", "fiji-007-abc"]) {
     assert.equal(parseTaskId(id), undefined, id);
   }
+  // The slice of a slice stage's id, through the same parse (finalize.ts, source-versions.ts read ids this way).
+  assert.deepEqual(["features-0", "align-7", "render-12"].map(sliceOf), [0, 7, 12]);
+  for (const id of ["bridge-3-5", "pyramid-0_12_3", "align-07", "align-x"]) assert.throws(() => sliceOf(id), /not the id of a slice task/, id);
 });
 
 test("a message that is not exactly the task its id names is refused, naming the field", () => {

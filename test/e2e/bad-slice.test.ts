@@ -1,5 +1,6 @@
-// A blank slice in the middle of a stack: both pairs that touch it fail, the bridge pair (z-2, z) carries the
-// alignment over it, and its neighbour stands in for it in the output. The report names the substitution.
+// A blank slice in the middle of a stack: both pairs that touch it fail, the bridge pairs that span them
+// (every pair up to maxConsecutiveBad + 1 apart, core/align/bridge-pairs.ts) carry the alignment over it,
+// and its neighbour stands in for it in the output. The report names the substitution.
 // 2 of 7 pairs fail, more than the default share (0.1): the run accepts it with --max-failed-pair-share.
 import { test } from "node:test";
 import assert from "node:assert/strict";

@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { openLocalState } from "../../adapters/local/local-state.js";
+import { STAGES } from "../../core/pipeline/stages.js";
 import { checksums, runCli, startCli } from "../support/cli.js";
 
 test("a run killed mid-render resumes to byte-identical output without redoing finished tasks", { timeout: 600_000 }, async (t) => {
@@ -38,7 +39,7 @@ test("a run killed mid-render resumes to byte-identical output without redoing f
   const state = await openLocalState(killed, "killed", run);
   const runs = state.runs;
   const doneBefore: Record<string, number> = {};
-  for (const stage of ["features", "align", "bridge", "render", "pyramid"]) doneBefore[stage] = (await runs.countTasks(run, stage)).done;
+  for (const stage of STAGES) doneBefore[stage] = (await runs.countTasks(run, stage)).done;
   await state.close();
   assert.equal(doneBefore.features, 24);
   assert.equal(doneBefore.align, 23);

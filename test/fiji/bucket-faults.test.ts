@@ -14,7 +14,7 @@ import { failureKind, RetryableError } from "../../core/errors.js";
 import { BucketAccessError, type BucketFault } from "../../core/fiji/bucket-error.js";
 import { FijiBucketError, FijiInputError, runFijiJob, type BucketIO, type ScratchDir } from "../../core/fiji/job.js";
 import { parseFijiRequest } from "../../core/fiji/request.js";
-import { silentLogger } from "../../services/shared/log.js";
+import { silentLogger } from "../../cloud-runtime/log.js";
 import { createFijiApp } from "../../services/fiji/app.js";
 import { listen, post } from "./support/imagej.js";
 import { scratchFile } from "./support/scratch-fakes.js";

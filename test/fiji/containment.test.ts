@@ -15,9 +15,9 @@ import { createServer as createTcpServer, connect, type AddressInfo } from "node
 import type { Storage } from "@google-cloud/storage";
 import { storageClient } from "../../adapters/gcp/clients.js";
 import { gcsBucketIO } from "../../adapters/gcp/gcs-bucket-io.js";
-import { ProcessSandbox } from "../../adapters/local/fiji-sandbox.js";
+import { ProcessSandbox } from "../../adapters/process/fiji-sandbox.js";
 import { downsampleImageFile } from "../../core/fiji/downsample.js";
-import { silentLogger } from "../../services/shared/log.js";
+import { silentLogger } from "../../cloud-runtime/log.js";
 import { createFijiApp } from "../../services/fiji/app.js";
 import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
 import { isInverted, noisePng } from "./support/batch-emulators.js";

@@ -16,7 +16,7 @@ import { createFijiApp } from "../../services/fiji/app.js";
 import { JobSlots } from "../../services/fiji/job-slots.js";
 import { fijiPullHandler } from "../../services/fiji/pull.js";
 import { settlementOf, type PullOutcome } from "../../services/fiji/pull-settlement.js";
-import { jsonLogger } from "../../services/shared/log.js";
+import { jsonLogger } from "../../cloud-runtime/log.js";
 import { listen, post } from "./support/imagej.js";
 
 test("ack when the task is done, already done, failed for good, or not a task at all; nack when it may succeed later", () => {

@@ -10,7 +10,7 @@ import path from "node:path";
 import { FileStore } from "../../adapters/local/file-store.js";
 import { SqliteRunStore } from "../../adapters/local/sqlite-run-store.js";
 import { parseIngestConfig } from "../../core/config.js";
-import { createTaskRouter } from "../../core/pipeline/handlers.js";
+import { createTaskRouter } from "../../core/pipeline/task-router.js";
 import { fanOutStage, openCloudRun, planStep } from "../../core/pipeline/cloud-steps.js";
 import type { RunPlan } from "../../core/pipeline/run-plan.js";
 import type { TaskMessage, TaskQueue } from "../../core/ports.js";

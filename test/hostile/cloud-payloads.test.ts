@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Firestore } from "@google-cloud/firestore";
 import { ApiError } from "@google-cloud/storage";
-import { firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
+import { pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
 import { cloudFailureKind } from "../../adapters/gcp/failure-kind.js";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { GcsStore } from "../../adapters/gcp/gcs-store.js";
@@ -22,24 +22,18 @@ import { LocalStageRunner } from "../../adapters/local/local-stage-runner.js";
 import { openLocalState } from "../../adapters/local/local-state.js";
 import { keys } from "../../core/pipeline/keys.js";
 import { silentProgress } from "../../core/pipeline/stage-runner.js";
+import { STAGES } from "../../core/pipeline/stages.js";
 import { PermanentError, RetryableError } from "../../core/errors.js";
-import type { RunRecord, TaskMessage, TaskQueue } from "../../core/ports.js";
+import type { RunRecord } from "../../core/ports.js";
 import { onUpload } from "../../functions/ingest/handler.js";
-import { createApp } from "../../services/shared/app.js";
-import { jsonLogger } from "../../services/shared/log.js";
-import { routerCache } from "../../services/shared/runtime.js";
+import { jsonLogger } from "../../cloud-runtime/log.js";
 import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
-import { envelope, listen, localRun, makeStack, post, uploadFolder, waitFor, type Listening } from "../cloud/support/pipeline.js";
+import { envelope, localRun, makeStack, post, waitFor, type Listening } from "../cloud/support/pipeline.js";
+import { fanOutAndPush, pipelineService, type PipelineService } from "../cloud/support/pipeline-service.js";
+import { freePort } from "../support/free-port.js";
+import { MemoryQueue } from "../support/memory-queue.js";
 import { isStarted, startService } from "./support/service-process.js";
 
-class CapturingQueue implements TaskQueue {
-  readonly published: TaskMessage[] = [];
-  async publish(tasks: readonly TaskMessage[]): Promise<void> {
-    this.published.push(...tasks);
-  }
-}
-
-const STAGES = ["features", "align", "bridge", "render", "pyramid"];
 const NO_RUN = "run-000000000000";
 const SLICES = 6;
 
@@ -47,8 +41,8 @@ let emu: Emulators;
 let work: string;
 let db: Firestore;
 let runs: FirestoreRunStore;
+let service: PipelineService;
 let svc: Listening;
-let queue: CapturingQueue;
 let run: string;
 const logs: Array<Record<string, unknown>> = [];
 
@@ -58,24 +52,16 @@ before(async () => {
   const slices = path.join(work, "slices");
   // 6 slices of 192 px align pair by pair: no bad slice, so no alignment policy refuses the plan.
   await makeStack(slices, SLICES, 192, { cube: 64 });
-  const storage = storageClient(emu.config);
-  const [src] = await storage.createBucket("pay-src");
-  await storage.createBucket("pay-out");
-  await uploadFolder(src, "stack/", slices);
-  db = firestoreClient(emu.config);
-  runs = new FirestoreRunStore(db, "runs");
-  const locator = new RunLocator(storage, runs, { sourceBuckets: ["pay-src"], outputBucket: "pay-out" });
-  queue = new CapturingQueue();
   const log = jsonLogger((line) => logs.push(JSON.parse(line) as Record<string, unknown>), "test");
-  svc = await listen(createApp({ runs, locator, queue, log, stages: STAGES, routerFor: routerCache(locator, runs) }));
+  service = await pipelineService(emu, "pay", { slices, log, collection: "runs" });
+  ({ svc, db, runs } = service);
   const started = await post(`${svc.url}/steps/start`, { source: "gs://pay-src/stack" });
   assert.equal(started.status, 200, JSON.stringify(started.body));
   run = String(started.body.run);
 });
 
 after(async () => {
-  await svc?.close();
-  await db?.terminate();
+  await service?.close();
   await emu?.stop();
   if (work) rmSync(work, { recursive: true, force: true });
 });
@@ -133,14 +119,8 @@ test("forged tasks before the plan: refused (4xx), never recorded, the run uncha
 });
 
 test("real tasks still run; forged ones after the plan are refused (a bridge over a pair that did not fail, a cube outside the grid)", async () => {
-  const deliver = async (stage: string) => {
-    queue.published.length = 0;
-    const fan = await post(`${svc.url}/steps/fanout`, { run, stage });
-    assert.equal(fan.status, 200, JSON.stringify(fan.body));
-    for (const task of queue.published) assert.equal((await post(svc.url, envelope(task))).body.status, "done", task.id);
-  };
-  await deliver("features");
-  await deliver("align");
+  await fanOutAndPush(service, run, "features");
+  await fanOutAndPush(service, run, "align");
   const pairs = await runs.listTasks(run, "align");
   assert.equal(pairs.length, SLICES - 1);
   const ok = new Set(pairs.filter((p) => (p.outcome as { ok?: boolean }).ok === true).map((p) => p.id));
@@ -224,7 +204,7 @@ test("the upload function: path-like config names are acknowledged, logged by na
   const deps = {
     runs,
     locator,
-    queue: new CapturingQueue(),
+    queue: new MemoryQueue(),
     ledger: new TriggerLedger(db, "pay-triggers"),
     startWorkflow: async (argument: Record<string, unknown>) => {
       started.push(argument);
@@ -243,14 +223,6 @@ test("the upload function: path-like config names are acknowledged, logged by na
   assert.equal((await db.collection("runs").get()).size, runsBefore, "no run created");
   assert.equal((await db.collection("pay-triggers").get()).size, 0, "nothing recorded for them");
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test("the services listen on 127.0.0.1 unless on Cloud Run (K_SERVICE) or told otherwise (HOST); configuration problems are one line", async () => {
   const base: NodeJS.ProcessEnv = { PATH: process.env.PATH, GOOGLE_CLOUD_PROJECT: "p", SOURCE_BUCKETS: "pay-src", OUTPUT_BUCKET: "pay-out", PORT: "0" };

@@ -16,6 +16,7 @@ import { promisify } from "node:util";
 import { failureReport } from "../../cli/failure.js";
 import { checksums, type CliResult } from "../support/cli.js";
 import { assertOneLine, assertStack, cli, envWithoutCloud, mountTmpfs } from "./support/failure-line.js";
+import { freePort } from "../support/free-port.js";
 
 const exec = promisify(execFile);
 
@@ -27,14 +28,6 @@ let sliceSums: Record<string, string>;
 let wideSums: Record<string, string>;
 const unmounts: Array<() => Promise<void>> = [];
 let refused: Promise<CliResult>;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 before(async () => {
   work = mkdtempSync(path.join(tmpdir(), "emerr-"));

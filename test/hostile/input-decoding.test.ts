@@ -13,14 +13,15 @@ import { storageClient } from "../../adapters/gcp/clients.js";
 import { checksums } from "../support/cli.js";
 import { runPythonJson } from "../support/python.js";
 import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
-import { cli, expectRefusal, samplePixels, snapshot, tempDir, writeTiffStack } from "./support/input-cases.js";
+import { runCli } from "../support/cli.js";
+import { expectRefusal, samplePixels, snapshot, tempDir, writeTiffStack } from "./support/input-cases.js";
 import { tiffBytes } from "./support/tiff-bytes.js";
 
 const SPLIT = "emingest reads one slice per file: split it into one file per page (Fiji: File > Save As > Image Sequence; or tiffsplit) and number the files";
 const NOT_REGULAR = "not a regular file; slices must be regular files or symbolic links to them";
 
 async function sample(dir: string, count: number, size: number): Promise<void> {
-  const r = await cli(["sample", dir, "--count", String(count), "--size", String(size), "--seed", "5"]);
+  const r = await runCli(["sample", dir, "--count", String(count), "--size", String(size), "--seed", "5"]);
   assert.equal(r.code, 0, r.stderr);
 }
 
@@ -83,7 +84,7 @@ test("signed 16-bit slices are windowed over their signed range: the volume equa
   await writeTiffStack(slices, planes, { bits: 16, signed: true }, (v, i, z) => -3000 + 17 * v + ((i % 256) + Math.floor(i / 256)) % 5 - 40 * z, { rowsPerStrip: 16 });
   const before = await snapshot(slices);
   const out = path.join(dir, "out");
-  const run = await cli(["run", slices, "--out", out, "--raw", "--workers", "2"]);
+  const run = await runCli(["run", slices, "--out", out, "--raw", "--workers", "2"]);
   assert.equal(run.code, 0, run.stderr);
   await assertOracle(slices, out, 6);
   assert.deepEqual(await snapshot(slices), before);
@@ -96,7 +97,7 @@ test("signed 8-bit slices map -128..127 onto 0..255: the volume equals the numpy
   const slices = path.join(dir, "signed8");
   await writeTiffStack(slices, await samplePixels(eight, 5), { bits: 8, signed: true }, (v) => v - 128, { bigEndian: true });
   const out = path.join(dir, "out");
-  const run = await cli(["run", slices, "--out", out, "--raw", "--workers", "2"]);
+  const run = await runCli(["run", slices, "--out", out, "--raw", "--workers", "2"]);
   assert.equal(run.code, 0, run.stderr);
   await assertOracle(slices, out, 5);
 });
@@ -124,7 +125,7 @@ test("a symlinked last slice is read through the link: the same volume as with t
   symlinkSync(path.join(dir, "archive", "img00003.png"), path.join(linked, "img00003.png"));
   const before = await snapshot(dir);
   for (const [slices, out] of [[copy, "out-copy"], [linked, "out-linked"]]) {
-    const r = await cli(["run", slices, "--out", path.join(dir, out), "--workers", "2", "--skip-align"]);
+    const r = await runCli(["run", slices, "--out", path.join(dir, out), "--workers", "2", "--skip-align"]);
     assert.equal(r.code, 0, r.stderr);
   }
   const info = JSON.parse(readFileSync(path.join(dir, "out-linked", "ng", "jpeg", "info"), "utf8")) as { scales: Array<{ size: number[] }> };
@@ -188,7 +189,7 @@ test("slice numbers beyond 2^53 and signs before the number are refused by name;
   s = path.join(dir, "dashed");
   await sample(s, 3, 64);
   for (let z = 0; z < 3; z++) renameSync(path.join(s, `img0000${z}.png`), path.join(s, `img-${z}.png`));
-  const r = await cli(["run", s, "--out", path.join(dir, "o6"), "--skip-align", "--workers", "2"]);
+  const r = await runCli(["run", s, "--out", path.join(dir, "o6"), "--skip-align", "--workers", "2"]);
   assert.equal(r.code, 0, r.stderr);
   const manifest = JSON.parse(readFileSync(path.join(dir, "o6", "report", "manifest.json"), "utf8")) as { slices: Array<{ z: number; key: string }> };
   assert.deepEqual(manifest.slices, [0, 1, 2].map((z) => ({ z, key: `img-${z}.png` })));
@@ -218,7 +219,7 @@ test("submit: a symlinked slice is uploaded through the link; FIFOs, devices and
   mkdirSync(path.join(dir, "archive"));
   renameSync(path.join(linked, "img00003.png"), path.join(dir, "archive", "img00003.png"));
   symlinkSync(path.join(dir, "archive", "img00003.png"), path.join(linked, "img00003.png"));
-  const r = await cli(["submit", linked, "gs://hostile-submit/linked"], env);
+  const r = await runCli(["submit", linked, "gs://hostile-submit/linked"], env);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, "submitted 4 slices to gs://hostile-submit/linked\n");
   assert.deepEqual(await objects("linked/"), ["linked/img00000.png", "linked/img00001.png", "linked/img00002.png", "linked/img00003.png", "linked/ingest.json"]);

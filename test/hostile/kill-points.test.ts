@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runCli } from "../support/cli.js";
-import { runCliEnv, snapshot } from "./support/output-tree.js";
+import { snapshot } from "./support/output-tree.js";
 
 const FAULT_ENV = "EMINGEST_FAULT_KILL_AFTER";
 /** Kill points in flight at once (each is a killed run, then its rerun). */
@@ -43,7 +43,7 @@ test("a run killed after any one of its writes resumes to the clean run's bytes,
     while (next < limit) {
       const k = next++;
       const out = path.join(dir, `k${k}`);
-      const first = await runCliEnv(args(out), { [FAULT_ENV]: String(k) });
+      const first = await runCli(args(out), { [FAULT_ENV]: String(k) });
       if (first.code === 0) {
         // The run has fewer than k writes: every kill point is below k.
         limit = Math.min(limit, k);
@@ -86,7 +86,9 @@ test("a run killed after any one of its writes resumes to the clean run's bytes,
   }
   assert.ok(seen.some((w) => w.startsWith("temporary file of ng/jpeg/")), "a kill point between a shard's temporary file and its rename");
   assert.ok(seen.some((w) => /-> done\)$/.test(w)), "a kill point right after the run is marked done");
-  assert.ok(seen.some((w) => w.startsWith("delete tmp/top/")), "a kill point while tmp/ is deleted");
+  // tmp/ is deleted with several deletes in flight (tmp-layout.ts), so which key a kill point's label names
+  // varies from run to run; that some kill point falls among them does not.
+  assert.ok(seen.some((w) => w.startsWith("delete tmp/") && w !== "delete tmp/plan.json"), "a kill point while tmp/ is deleted");
   assert.equal(seen[points - 1], "delete tmp/plan.json", "the plan is the last thing a run deletes");
   t.diagnostic(`kill points exercised: ${points} (every write of the run); wall time ${((Date.now() - started) / 1000).toFixed(0)} s`);
 });

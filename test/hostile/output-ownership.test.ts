@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, truncateSync, 
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runCli } from "../support/cli.js";
-import { oneLine, runCliEnv, snapshot } from "./support/output-tree.js";
+import { oneLine, snapshot } from "./support/output-tree.js";
 
 let work: string;
 let slices: string;
@@ -48,7 +48,7 @@ function userFolder(name: string, files: Record<string, string>): string {
 async function refused(out: string, message: string, watched: string = out, env: Record<string, string> = {}): Promise<void> {
   const before = existsSync(watched) ? await snapshot(watched) : undefined;
   const slicesBefore = await snapshot(slices);
-  const r = await runCliEnv(args(out), env);
+  const r = await runCli(args(out), env);
   assert.equal(r.code, 1, r.stderr);
   assert.equal(oneLine(r), message);
   assert.deepEqual(existsSync(watched) ? await snapshot(watched) : undefined, before, "the refused folder is unchanged");
@@ -134,7 +134,7 @@ test("an empty existing folder is used; the same command again over the finished
 test("files the user put into a killed run's output stay through the resume, tmp/ and *.partial ones included", async () => {
   const out = path.join(work, "resumed");
   // Killed in the render stage (kill-points.test.ts numbers the writes): tmp/ holds the run's features and plan.
-  const killed = await runCliEnv(args(out), { EMINGEST_FAULT_KILL_AFTER: "27" });
+  const killed = await runCli(args(out), { EMINGEST_FAULT_KILL_AFTER: "27" });
   assert.equal(killed.signal, "SIGKILL", killed.stderr);
   assert.ok(existsSync(path.join(out, "tmp", "plan.json")), killed.stderr);
   const users: Record<string, string> = {

@@ -11,7 +11,8 @@ import { connect } from "node:net";
 import path from "node:path";
 import { linkHost } from "../../cli/serve.js";
 import { cliPath } from "../support/cli.js";
-import { cli, snapshot, tempDir } from "./support/input-cases.js";
+import { runCli } from "../support/cli.js";
+import { snapshot, tempDir } from "./support/input-cases.js";
 
 const BIG = 3 * 1024 ** 3 + 123;
 const TAIL = Buffer.from("the last bytes of a 3 GiB shard");
@@ -83,8 +84,8 @@ test("serve: hostile targets, symlinks out, .emingest/, a FIFO, and a 3 GiB spar
   const dir = tempDir(t, "emserve-");
   const slices = path.join(dir, "s");
   const out = path.join(dir, "out");
-  assert.equal((await cli(["sample", slices, "--count", "3", "--size", "64", "--seed", "2"])).code, 0);
-  const run = await cli(["run", slices, "--out", out, "--raw", "--skip-align", "--workers", "2"]);
+  assert.equal((await runCli(["sample", slices, "--count", "3", "--size", "64", "--seed", "2"])).code, 0);
+  const run = await runCli(["run", slices, "--out", out, "--raw", "--skip-align", "--workers", "2"]);
   assert.equal(run.code, 0, run.stderr);
   // The hostile furniture: links out of the folder and into its run state, a FIFO, a sparse 3 GiB shard.
   symlinkSync("/etc/passwd", path.join(out, "ng", "jpeg", "escape"));
@@ -183,7 +184,7 @@ test("serve: a folder with no volume is served with a warning and no link", asyn
 
 test("serve: a missing folder is one line, exit 1", async (t) => {
   const dir = tempDir(t, "emserve-missing-");
-  const r = await cli(["serve", path.join(dir, "nope"), "--port", "0"]);
+  const r = await runCli(["serve", path.join(dir, "nope"), "--port", "0"]);
   assert.equal(r.stderr, `emingest: ${path.join(dir, "nope")}: no such folder\n`);
   assert.equal(r.code, 1);
 });

@@ -81,7 +81,7 @@ for (const service of SERVICES) {
   });
 
   test(`${service} image: started without configuration it stops, non-zero, naming what is missing`, async () => {
-    // The wording of that line belongs to services/shared (issue 11 item 7); here: it fails, and says why.
+    // The wording of that line belongs to cloud-runtime (issue 11 item 7); here: it fails, and says why.
     const c = await docker.start(refs[service], { network: "none" });
     await c.exited;
     const code = Number(await docker.cli(["inspect", "-f", "{{.State.ExitCode}}", c.id]));

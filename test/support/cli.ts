@@ -14,8 +14,12 @@ export interface CliResult {
   stderr: string;
 }
 
-export function startCli(args: readonly string[]): { child: ChildProcess; done: Promise<CliResult>; stderrLines: (fn: (line: string) => void) => void } {
-  const child = spawn(process.execPath, [cliPath, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+/** `emingest ARGS` with `env` added to this process's environment. */
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+): { child: ChildProcess; done: Promise<CliResult>; stderrLines: (fn: (line: string) => void) => void } {
+  const child = spawn(process.execPath, [cliPath, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
   let stdout = "";
   let stderr = "";
   const listeners: Array<(line: string) => void> = [];
@@ -33,8 +37,8 @@ export function startCli(args: readonly string[]): { child: ChildProcess; done: 
   return { child, done, stderrLines: (fn) => listeners.push(fn) };
 }
 
-export function runCli(args: readonly string[]): Promise<CliResult> {
-  return startCli(args).done;
+export function runCli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return startCli(args, env).done;
 }
 
 /** sha256 of every file under dir (relative path -> hex), skipping the local run state. */

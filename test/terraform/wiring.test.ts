@@ -8,12 +8,16 @@ import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../support/python.js";
 import { block, loadConfig, resource, strings, type Body, type TerraformConfig } from "./support/hcl.js";
-import { envReads, importClosure, postRoutes, read, serviceStages, stageTopicEnv, workflowEnvReads } from "./support/runtime-source.js";
+import { stageTopics } from "../../adapters/gcp/pubsub-queue.js";
+import { FAN_OUT, PIPELINE, SERVICES, STAGES, stagesRunBy } from "../../core/pipeline/stages.js";
+import { serviceConfigFromEnv } from "../../cloud-runtime/service-deps.js";
+import { STEP_NAMES } from "../../cloud-runtime/step-args.js";
+import { envReads, importClosure, postRoutes, read, startedService, workflowEnvReads, workflowSequence } from "./support/runtime-source.js";
 
 let cached: Promise<TerraformConfig> | undefined;
 const config = () => (cached ??= loadConfig());
 
-const TASK_SERVICES = ["align", "emwrite"];
+const TASK_SERVICES: readonly string[] = SERVICES;
 /** Services with a task topic (its dead letters pushed to /dead-letter): the task services, and fiji's batch tasks when enable_fiji. */
 const QUEUED_SERVICES = "${concat(local.task_services, var.enable_fiji ? [\"fiji\"] : [])}";
 /** Of those, fiji pulls its tasks with fiji_delivery = "pull"; the others are pushed to /tasks. */
@@ -194,7 +198,7 @@ test("the workflow gets the service URLs from Terraform, and calls only steps th
   assert.equal(fn.EMWRITE_URL, env.EMWRITE_URL);
   assert.equal(fn.WORKFLOW_NAME, "${google_workflows_workflow.ingest.name}");
   assert.equal(fn.WORKFLOW_LOCATION, "${var.region}");
-  const steps = [...read("services/shared/steps.ts").matchAll(/STEP_NAMES\s*=\s*\[([^\]]*)\]/g)].flatMap((m) => [...m[1].matchAll(/"([a-z]+)"/g)].map((s) => s[1]));
+  const steps: readonly string[] = STEP_NAMES;
   for (const m of read("workflows-yaml/ingest.yaml").matchAll(/"\/steps\/([a-z]+)"/g)) assert.ok(steps.includes(m[1]), `the workflow calls /steps/${m[1]}, which no service has`);
 });
 
@@ -213,24 +217,37 @@ test("the workflow calls services only through service_step, with an OIDC token 
 
 test("every topic a deployable publishes to exists, and is the one its stages' service is pushed from", async () => {
   const c = await config();
-  assert.deepEqual(c.locals.task_services, TASK_SERVICES);
+  assert.deepEqual(c.locals.task_services, [...SERVICES]);
   const topics = resource(c, "google_pubsub_topic", "tasks");
   assert.equal(topics.for_each, "${toset(local.queued_services)}");
   for (const env of [c.locals.service_env as Body, c.locals.function_env as Body]) {
     for (const [name, value] of Object.entries(env).filter(([n]) => n.endsWith("_TOPIC"))) {
       const m = /^\$\{google_pubsub_topic\.tasks\["([a-z]+)"\]\.name\}$/.exec(String(value));
-      assert.ok(m && TASK_SERVICES.includes(m[1]), `${name} = ${value} is not a declared task topic`);
+      assert.ok(m && (SERVICES as readonly string[]).includes(m[1]), `${name} = ${value} is not a declared task topic`);
     }
   }
-  // stage -> env var (runtime) -> topic key (Terraform) -> pushed to service[key] -> which runs the stage.
-  const topicOf = new Map(Object.entries(c.locals.service_env as Body).map(([n, v]) => [n, /tasks\["([a-z]+)"\]/.exec(String(v))?.[1]]));
-  const stages = stageTopicEnv();
-  assert.ok(stages.size >= 5, `stages: ${[...stages.keys()]}`);
-  for (const [stage, env] of stages) {
-    const key = topicOf.get(env);
-    assert.ok(key, `stage ${stage} publishes to ${env}, which the services' environment does not set`);
-    assert.ok(serviceStages(key).includes(stage), `stage ${stage} goes to topic ${key}, pushed to services/${key}, which does not run it`);
+  // stage -> its topic (the table) -> the topic name the runtime publishes it to, read from the environment
+  // Terraform sets (serviceConfigFromEnv, stageTopics) -> the Terraform topic behind that variable ->
+  // pushed to service[key] (next test) -> which must run the stage (the table, through startService).
+  const env = c.locals.service_env as Body;
+  const topicOfVariable = new Map(Object.entries(env).map(([n, v]) => [`value of ${n}`, /tasks\["([a-z]+)"\]/.exec(String(v))?.[1]]));
+  const runtime = serviceConfigFromEnv(Object.fromEntries(Object.keys(env).map((n) => [n, `value of ${n}`])));
+  const published = stageTopics(runtime.topics);
+  assert.deepEqual(Object.keys(published), [...STAGES]);
+  for (const stage of FAN_OUT) {
+    const key = topicOfVariable.get(published[stage.name]);
+    assert.equal(key, stage.topic, `stage ${stage.name} is published to ${published[stage.name]}, not to the ${stage.topic} topic`);
+    assert.ok(stagesRunBy(key).includes(stage.name), `stage ${stage.name} goes to topic ${key}, pushed to services/${key}, which does not run it`);
   }
+  for (const service of SERVICES) assert.equal(startedService(service), service, `services/${service}/server.ts does not start as "${service}"`);
+});
+
+test("the workflow runs the pipeline's steps in the table's order, each on the service that runs it", () => {
+  assert.deepEqual(workflowSequence(), PIPELINE.map((s) => ({ step: s.name, api: s.service })));
+  // What a step reads comes before it.
+  PIPELINE.forEach((s, i) => {
+    for (const before of s.after) assert.ok(PIPELINE.slice(0, i).some((p) => p.name === before), `${s.name} runs before ${before}, which it reads`);
+  });
 });
 
 test("every push subscription points at its own service's route, with an OIDC token and a dead-letter topic", async () => {
@@ -247,7 +264,7 @@ test("every push subscription points at its own service's route, with an OIDC to
     assert.equal(sub.topic, e.topic);
     const push = block(sub, "push_config");
     assert.equal(push.push_endpoint, `\${google_cloud_run_v2_service.service[each.key].uri}${e.path}`);
-    assert.ok(routes.includes(e.path), `services/shared/app.ts has no POST ${e.path}`);
+    assert.ok(routes.includes(e.path), `cloud-runtime/app.ts has no POST ${e.path}`);
     const oidc = block(push, "oidc_token");
     assert.equal(oidc.service_account_email, '${google_service_account.component["pusher"].email}');
     assert.equal(oidc.audience, "${google_cloud_run_v2_service.service[each.key].uri}");
@@ -334,7 +351,7 @@ test("each image is rebuilt when anything its Dockerfile builds from changes, th
   const nativeDockerfile = native[1];
   // What source_files covers: these folders whole, and these files.
   const sources = String(c.locals.source_files);
-  const folders = /fileset\(local\.repo_root, "\{([a-z,]+)\}\/\*\*"\)/.exec(sources)?.[1].split(",") ?? [];
+  const folders = /fileset\(local\.repo_root, "\{([a-z,-]+)\}\/\*\*"\)/.exec(sources)?.[1].split(",") ?? [];
   const topFiles = [...(/\[("[^\]]+")\]/.exec(sources)?.[1].matchAll(/"([^"]+)"/g) ?? [])].map((m) => m[1]);
   assert.ok(folders.length >= 5 && topFiles.includes("package-lock.json"), `local.source_files: ${sources}`);
   // native/*.{cc,h} is every file scripts/native.sh compiles or hashes; native/build is its output.

@@ -8,7 +8,7 @@ import json
 import os
 import sys
 
-import tensorstore as ts
+from precomputed_spec import open_scale
 
 
 def main() -> None:
@@ -17,11 +17,7 @@ def main() -> None:
         info = json.load(f)
     result = []
     for i, scale in enumerate(info["scales"]):
-        store = ts.open({
-            "driver": "neuroglancer_precomputed",
-            "kvstore": "file://" + os.path.abspath(volume),
-            "scale_index": i,
-        }, read=True).result()
+        store = open_scale(volume, i)
         voxel = store[store.shape[0] - 1, store.shape[1] - 1, store.shape[2] - 1, 0].read().result()
         result.append({"scale": i, "key": scale["key"], "shape": list(store.shape[:3]),
                        "resolution": list(store.dimension_units[d].multiplier for d in range(3)), "voxel": int(voxel)})

@@ -8,7 +8,8 @@ import os
 import sys
 
 import numpy as np
-import tensorstore as ts
+
+from precomputed_spec import open_scale
 
 
 def main() -> None:
@@ -18,11 +19,7 @@ def main() -> None:
         info = json.load(f)
     result = []
     for i, scale in enumerate(info["scales"]):
-        store = ts.open({
-            "driver": "neuroglancer_precomputed",
-            "kvstore": "file://" + os.path.abspath(volume),
-            "scale_index": i,
-        }, read=True).result()
+        store = open_scale(volume, i)
         arr = store.read().result()  # [x, y, z, channel]
         assert arr.dtype == np.uint8 and arr.shape[3] == 1, (arr.dtype, arr.shape)
         path = os.path.join(out, f"scale{i}.bin")

@@ -11,6 +11,8 @@ import sys
 
 import tensorstore as ts
 
+from precomputed_spec import scale_metadata
+
 
 def main() -> None:
     src, dst = sys.argv[1], sys.argv[2]
@@ -20,23 +22,11 @@ def main() -> None:
     for i, scale in enumerate(info["scales"]):
         data = ts.open({"driver": "neuroglancer_precomputed", "kvstore": "file://" + os.path.abspath(src),
                         "scale_index": i}, read=True).result().read().result()
-        scale_metadata = {
-            "key": scale["key"],
-            "size": scale["size"],
-            "resolution": scale["resolution"],
-            "voxel_offset": scale["voxel_offset"],
-            "chunk_size": scale["chunk_sizes"][0],
-            "encoding": scale["encoding"],
-        }
-        if "sharding" in scale:
-            scale_metadata["sharding"] = scale["sharding"]
-        if scale["encoding"] == "jpeg":
-            scale_metadata["jpeg_quality"] = scale.get("jpeg_quality", 75)
         out = ts.open({
             "driver": "neuroglancer_precomputed",
             "kvstore": "file://" + os.path.abspath(dst),
             "multiscale_metadata": {"data_type": "uint8", "num_channels": 1, "type": "image"},
-            "scale_metadata": scale_metadata,
+            "scale_metadata": scale_metadata(scale),
         }, create=True, open=True).result()
         out.write(data).result()
         names[scale["key"]] = sorted(os.listdir(os.path.join(dst, scale["key"])))

@@ -8,7 +8,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import type { Bucket } from "@google-cloud/storage";
 import type { ExecutionsClient } from "@google-cloud/workflows";
-import type { RequestListener } from "../../../services/shared/app.js";
+import type { RequestListener } from "../../../cloud-runtime/app.js";
 import { REPO } from "./emulators.js";
 
 const run = promisify(execFile);

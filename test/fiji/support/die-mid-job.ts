@@ -1,7 +1,7 @@
 // A server that dies mid-job, for test/fiji/containment.test.ts, which runs it in a subprocess of its own:
 // starts a job whose command leaves a setsid child and a double-forked one behind, and once all of them run,
 // SIGKILLs its own process: nothing of the job may outlive it.
-import { ProcessSandbox } from "../../../adapters/local/fiji-sandbox.js";
+import { ProcessSandbox } from "../../../adapters/process/fiji-sandbox.js";
 import { processesOf } from "./procs.js";
 
 export async function dieMidJob(root: string, uid: number): Promise<void> {

@@ -1,7 +1,7 @@
 // WorkerQueue handler module for test/fiji/batch.test.ts: "fiji" tasks run by the real core router over
 // directory buckets (adapters/local/dir-bucket-io.ts) and the process sandbox.
 import { dirBucketIO } from "../../../adapters/local/dir-bucket-io.js";
-import { ProcessSandbox, type SandboxOptions } from "../../../adapters/local/fiji-sandbox.js";
+import { ProcessSandbox, type SandboxOptions } from "../../../adapters/process/fiji-sandbox.js";
 import { fijiTaskRouter } from "../../../core/fiji/batch.js";
 import { downsampleImageFile } from "../../../core/fiji/downsample.js";
 import type { FijiPolicy } from "../../../core/fiji/request.js";

@@ -1,13 +1,12 @@
-// Helpers of the input and serve hostile cases: the real CLI with an environment, a snapshot of a folder
-// that never opens what it should not (FIFOs, devices), and slice stacks written as TIFF.
-import { spawn } from "node:child_process";
+// Helpers of the input and serve hostile cases: a snapshot of a folder that never opens what it should not
+// (FIFOs, devices), and slice stacks written as TIFF. The real CLI, with an environment: test/support/cli.ts.
 import { createHash } from "node:crypto";
 import { mkdtempSync, promises as fs, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import assert from "node:assert/strict";
 import sharp from "sharp";
-import { cliPath, type CliResult } from "../../support/cli.js";
+import { runCli } from "../../support/cli.js";
 import { tiffBytes, type TiffOptions } from "./tiff-bytes.js";
 
 export function tempDir(t: { after: (fn: () => void) => void }, prefix = "emhostile-"): string {
@@ -16,19 +15,9 @@ export function tempDir(t: { after: (fn: () => void) => void }, prefix = "emhost
   return dir;
 }
 
-/** The compiled `emingest` as a child process, with extra environment variables. */
-export function cli(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [cliPath, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
-}
-
 /** Exit 1 with exactly this one line on stderr (and nothing on stdout). */
 export async function expectRefusal(args: readonly string[], line: string, env: Record<string, string> = {}): Promise<void> {
-  const r = await cli(args, env);
+  const r = await runCli(args, env);
   assert.equal(r.stderr, `emingest: ${line}\n`, `stderr of emingest ${args.join(" ")}`);
   assert.equal(r.code, 1);
   assert.equal(r.stdout, "");

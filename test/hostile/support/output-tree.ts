@@ -1,20 +1,9 @@
-// Helpers of the output-ownership and kill-point cases: the real CLI with an environment of the test's
-// choosing, and a snapshot of a folder (every file's sha256 and every folder) to compare before and after.
-import { spawn } from "node:child_process";
+// Helpers of the output-ownership and kill-point cases: a snapshot of a folder (every file's sha256 and every
+// folder) to compare before and after. The real CLI, with an environment: test/support/cli.ts.
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { cliPath, type CliResult } from "../../support/cli.js";
-
-/** `emingest ARGS` with `env` added to this process's environment. */
-export function runCliEnv(args: readonly string[], env: Record<string, string> = {}): Promise<CliResult> {
-  const child = spawn(process.execPath, [cliPath, ...args], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...env } });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal, stdout, stderr })));
-}
+import type { CliResult } from "../../support/cli.js";
 
 /**
  * Relative path -> sha256 of every file, "folder" for every folder, "link -> target" for a symbolic link

@@ -1,6 +1,7 @@
 // What the runtime's source says it needs from the deployment, read from the TypeScript by pattern: the
 // environment variables each deployable reads (following its relative imports from the entry file), the
-// stages each service runs, the stage -> topic map, the HTTP routes, and the workflow's sys.get_env names.
+// service each server starts as, the HTTP routes, the workflow's step sequence and its sys.get_env names.
+// Which stage runs where is not read by pattern: the test imports the pipeline's table (core/pipeline/stages.ts).
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../../support/python.js";
@@ -33,32 +34,21 @@ export function envReads(files: readonly string[]): Map<string, string> {
   return names;
 }
 
-/** Stages a service runs: `export const X_STAGES = ["a", "b"] as const` in services/<name>/server.ts. */
-export function serviceStages(service: string): string[] {
-  const m = /_STAGES\s*=\s*\[([^\]]*)\]/.exec(read(`services/${service}/server.ts`));
-  if (!m) throw new Error(`services/${service}/server.ts declares no *_STAGES list`);
-  return [...m[1].matchAll(/"([a-z]+)"/g)].map((s) => s[1]);
+/** The service name each services/<name>/server.ts starts with (startService("<name>", ...)), or undefined. */
+export function startedService(service: string): string | undefined {
+  return /\bstartService\("([a-z]+)"/.exec(read(`services/${service}/server.ts`))?.[1];
 }
 
-/** stage -> environment variable naming its topic, through stageTopics() and serviceConfigFromEnv(). */
-export function stageTopicEnv(): Map<string, string> {
-  const queue = read("adapters/gcp/pubsub-queue.ts");
-  const fn = /export function stageTopics\(([^)]*)\)[^{]*\{([\s\S]*?)\n\}/.exec(queue);
-  if (!fn) throw new Error("adapters/gcp/pubsub-queue.ts: no stageTopics()");
-  const runtime = read("services/shared/runtime.ts");
-  const envOf = new Map([...runtime.matchAll(/(\w+Topic):\s*env\.([A-Z_]+)/g)].map((m) => [m[1], m[2]]));
-  const result = new Map<string, string>();
-  for (const m of fn[2].matchAll(/(\w+):\s*(\w+Topic)\b/g)) {
-    const env = envOf.get(m[2]);
-    if (!env) throw new Error(`services/shared/runtime.ts: no environment variable for ${m[2]}`);
-    result.set(m[1], env);
-  }
-  return result;
+/** The workflow's main sequence in order: each fan-out or barrier step, with the service URL variable it calls. */
+export function workflowSequence(): Array<{ step: string; api: string }> {
+  const yaml = read("workflows-yaml/ingest.yaml");
+  const calls = /\n {12}- [a-z_]+:\n {16}call: (fan_out_and_wait|service_step)\n {16}args:(?: \{ api: "\$\{([a-z]+)_url\}"[^\n]*?\bstage: ([a-z]+),[^\n]*|\n {18}api: \$\{([a-z]+)_url\}\n {18}path: "\/steps\/([a-z]+)")/g;
+  return [...yaml.matchAll(calls)].map((m) => (m[1] === "fan_out_and_wait" ? { step: m[3], api: m[2] } : { step: m[5], api: m[4] }));
 }
 
-/** Paths the services answer POSTs on (services/shared/app.ts). */
+/** Paths the services answer POSTs on (cloud-runtime/app.ts). */
 export function postRoutes(): string[] {
-  return [...read("services/shared/app.ts").matchAll(/path === "(\/[a-z-]*)"/g)].map((m) => m[1]);
+  return [...read("cloud-runtime/app.ts").matchAll(/path === "(\/[a-z-]*)"/g)].map((m) => m[1]);
 }
 
 export function workflowEnvReads(): string[] {

@@ -1,13 +1,14 @@
 // Starts a task service (services/align, services/emwrite): configuration from the environment, adapters, the
-// shared app, a listener. A service that cannot start (its configuration incomplete, its port taken) says
+// shared app running the stages the pipeline's table gives the service (core/pipeline/stages.ts), a listener. A service that cannot start (its configuration incomplete, its port taken) says
 // why in one line on stderr and exits 1; it never stops with a stack trace for an ordinary condition.
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { errorMessage, PermanentError } from "../../core/errors.js";
-import { osCondition, osConditionLine } from "../../adapters/local/os-error.js";
+import { errorMessage, PermanentError } from "../core/errors.js";
+import { stagesRunBy, type ServiceName } from "../core/pipeline/stages.js";
+import { osCondition, osConditionLine } from "../adapters/local/os-error.js";
 import { createApp } from "./app.js";
 import { jsonLogger } from "./log.js";
-import { buildServiceDeps, serviceConfigFromEnv, type ServiceConfig } from "./runtime.js";
+import { buildServiceDeps, serviceConfigFromEnv, type ServiceConfig } from "./service-deps.js";
 
 export interface StartIo {
   stdout: (text: string) => unknown;
@@ -21,7 +22,7 @@ const processIo: StartIo = {
   exit: (code) => process.exit(code),
 };
 
-export function startService(name: string, stages: readonly string[], env: Readonly<Record<string, string | undefined>>, io: StartIo = processIo): void {
+export function startService(name: ServiceName, env: Readonly<Record<string, string | undefined>>, io: StartIo = processIo): void {
   const stop = (error: unknown) => {
     io.stderr(`${name}: not started: ${startFailure(error)}\n`);
     io.exit(1);
@@ -33,7 +34,7 @@ export function startService(name: string, stages: readonly string[], env: Reado
     return stop(error);
   }
   const log = jsonLogger(io.stdout, name);
-  const server = createServer(createApp(buildServiceDeps(config, stages, log)));
+  const server = createServer(createApp(buildServiceDeps(config, stagesRunBy(name), log)));
   server.once("error", stop);
   server.listen(config.port, config.host, () => {
     const { address, port } = server.address() as AddressInfo;

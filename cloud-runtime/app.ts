@@ -1,13 +1,14 @@
 // The HTTP surface shared by services/align and services/emwrite: Pub/Sub push (or direct JSON) tasks,
 // the dead-letter push, and the workflow's barrier steps. A plain node:http listener: no framework needed.
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { errorMessage } from "../../core/errors.js";
-import { cloudFailureKind } from "../../adapters/gcp/failure-kind.js";
+import { errorMessage } from "../core/errors.js";
+import { cloudFailureKind } from "../adapters/gcp/failure-kind.js";
 import type { Logger } from "./log.js";
 import { BadRequestError, NOT_A_TASK_ACKNOWLEDGED, parseDeadLetter, parseDelivery } from "./push.js";
 import { readJsonBody } from "./read-json.js";
-import { handleStep, STEP_NAMES, type StepHandlerDeps, type StepName } from "./steps.js";
-import { handleDeadLetter, handleTask, type Reply, type TaskHandlerDeps } from "./task-handler.js";
+import { STEP_NAMES, type StepName } from "./step-args.js";
+import { handleStep, type StepHandlerDeps } from "./steps.js";
+import { handleDeadLetter, handleTask, type Reply, type TaskHandlerDeps } from "./task-delivery.js";
 
 export interface AppDeps extends TaskHandlerDeps, StepHandlerDeps {
   log: Logger;

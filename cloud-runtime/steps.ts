@@ -3,16 +3,17 @@
 // workflow sends answers 400 and a run that does not exist 404, and neither changes any run (step-args.ts).
 // A step that ran and failed for a permanent reason answers 422 and records the reason on its run (the
 // workflow then fails the run with it); a transient failure answers 503 (the workflow retries with backoff).
-import { errorMessage } from "../../core/errors.js";
-import type { RunStore, TaskQueue } from "../../core/ports.js";
-import { failRun, failStage, fanOutStage, finalizeStep, planStep, stageStatus } from "../../core/pipeline/cloud-steps.js";
-import { cloudFailureKind } from "../../adapters/gcp/failure-kind.js";
-import { parseGsUrl, type RunLocator } from "../../adapters/gcp/run-locations.js";
-import { startRunFrom } from "../../adapters/gcp/start-run.js";
+import { errorMessage } from "../core/errors.js";
+import { parseGsFolder } from "../core/gs-url.js";
+import type { RunStore, TaskQueue } from "../core/ports.js";
+import { failRun, failStage, fanOutStage, finalizeStep, planStep, stageStatus } from "../core/pipeline/cloud-steps.js";
+import { cloudFailureKind } from "../adapters/gcp/failure-kind.js";
+import type { RunLocator } from "../adapters/gcp/run-locations.js";
+import { startRunFrom } from "../adapters/gcp/start-run.js";
 import type { Logger } from "./log.js";
 import { BadRequestError } from "./push.js";
-import { parseStepArgs, type StepArgs } from "./step-args.js";
-import type { Reply } from "./task-handler.js";
+import { parseStepArgs, type StepArgs, type StepName } from "./step-args.js";
+import type { Reply } from "./task-delivery.js";
 
 export interface StepHandlerDeps {
   runs: RunStore;
@@ -20,9 +21,6 @@ export interface StepHandlerDeps {
   queue: TaskQueue;
   log: Logger;
 }
-
-export const STEP_NAMES = ["start", "fanout", "status", "plan", "finalize", "fail"] as const;
-export type StepName = (typeof STEP_NAMES)[number];
 
 /** Steps that act on their run; a permanent failure of one of them is recorded on the run. */
 const RUN_STEPS: ReadonlySet<StepName> = new Set(["fanout", "plan", "finalize"]);
@@ -61,7 +59,7 @@ export async function handleStep(name: StepName, body: unknown, deps: StepHandle
 
 async function runStep(args: StepArgs, deps: StepHandlerDeps): Promise<Record<string, unknown>> {
   if (args.step === "start") {
-    const opened = await startRunFrom(deps.locator, deps.runs, parseGsUrl(args.source, "source"), args.config);
+    const opened = await startRunFrom(deps.locator, deps.runs, parseGsFolder(args.source, "source"), args.config);
     return { ...opened };
   }
   const { run } = args;

@@ -1,6 +1,6 @@
 // Request bodies a service accepts: a Pub/Sub push envelope (the task's JSON in message.data, base64), or
 // the task itself as JSON (the workflow, a test, a developer with curl). Parsed at the boundary.
-import type { TaskMessage } from "../../core/ports.js";
+import type { TaskMessage } from "../core/ports.js";
 import type { Logger } from "./log.js";
 
 export interface PushEnvelope {

@@ -1,7 +1,7 @@
-// Port contracts shared by the local and the cloud adapters: the same assertions run against both, so
-// "same contract as adapters/local" is checked, not claimed.
+// Port contracts shared by the local and the cloud adapters and the tests' memory stores: the same
+// assertions run against all of them, so "same contract as adapters/local" is checked, not claimed.
 import assert from "node:assert/strict";
-import type { ObjectStore, RunStore } from "../../../core/ports.js";
+import type { ObjectStore, RunStore } from "../../core/ports.js";
 
 const bytes = (b: Uint8Array | undefined) => (b ? [...b] : b);
 
@@ -46,7 +46,7 @@ export async function runStoreContract(store: RunStore, run = "r1"): Promise<voi
   const again = await store.createRun({ run, status: "done", config: {}, totals: {}, details: {}, createdAt: stamp, updatedAt: stamp });
   assert.equal(again.status, "enumerating");
   assert.deepEqual(again.config, { x: 1, m: [[1, 2], [3, 4]] });
-  await store.updateRun(run, { status: "aligning", totals: { align: 3 }, details: { box: 1 } });
+  await store.updateRun(run, { status: "aligning", totals: { align: 3 }, details: { box: { x0: -3, y0: 0, width: 10, height: 20 } } });
   await store.updateRun(run, { totals: { render: 4 } });
   const base = { run, stage: "align", attempts: 1, durationMs: 5 };
   assert.equal(await store.recordTask({ ...base, id: "align-1", status: "failed", error: "slow" }), true);
@@ -57,7 +57,7 @@ export async function runStoreContract(store: RunStore, run = "r1"): Promise<voi
   const got = await store.getRun(run);
   assert.equal(got?.status, "aligning");
   assert.deepEqual(got?.totals, { align: 3, render: 4 });
-  assert.deepEqual(got?.details, { box: 1 });
+  assert.deepEqual(got?.details, { box: { x0: -3, y0: 0, width: 10, height: 20 } });
   assert.deepEqual((await store.getTask(run, "align-1"))?.outcome, { m: [[1, 0, 0], [0, 1, 0]] });
   assert.equal((await store.getTask(run, "align-2"))?.error, "bad");
   assert.equal(await store.getTask(run, "align-3"), undefined);

@@ -1,24 +1,24 @@
 // Builds a service's dependencies from its configuration value: the GCP clients, the run locator, the
 // queue, and a per-run task router (createTaskRouter over that run's stores, memoised per instance).
 import type { Storage } from "@google-cloud/storage";
-import { PermanentError } from "../../core/errors.js";
-import { createTaskRouter, type TaskRouter } from "../../core/pipeline/handlers.js";
-import { RUN_ID } from "../../core/pipeline/manifest.js";
-import { ForeignTaskError } from "../../core/pipeline/tasks.js";
-import type { RunStore } from "../../core/ports.js";
-import { firestoreClient, gcpConfigFromEnv, MissingSettingsError, pubsubClient, storageClient, type GcpConfig } from "../../adapters/gcp/clients.js";
-import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
-import { PubSubQueue, stageTopics } from "../../adapters/gcp/pubsub-queue.js";
-import { RunLocator, type LocationPolicy } from "../../adapters/gcp/run-locations.js";
+import { PermanentError } from "../core/errors.js";
+import { createTaskRouter, type TaskRouter } from "../core/pipeline/task-router.js";
+import { RUN_ID } from "../core/pipeline/manifest.js";
+import type { ServiceName } from "../core/pipeline/stages.js";
+import { ForeignTaskError } from "../core/pipeline/tasks.js";
+import type { RunStore } from "../core/ports.js";
+import { firestoreClient, gcpConfigFromEnv, MissingSettingsError, pubsubClient, storageClient, type GcpConfig } from "../adapters/gcp/clients.js";
+import { FirestoreRunStore } from "../adapters/gcp/firestore-run-store.js";
+import { PubSubQueue, stageTopics } from "../adapters/gcp/pubsub-queue.js";
+import { RunLocator, type LocationPolicy } from "../adapters/gcp/run-locations.js";
 import type { AppDeps } from "./app.js";
 import type { Logger } from "./log.js";
 
 export interface ServiceConfig {
   gcp: GcpConfig;
   policy: LocationPolicy;
-  /** Topics tasks are published to, per service. */
-  alignTopic: string;
-  emwriteTopic: string;
+  /** The task topic of each service (core/pipeline/stages.ts: a stage's tasks go to its service's topic). */
+  topics: Record<ServiceName, string>;
   /** Firestore collection of runs. */
   runsCollection: string;
   port: number;
@@ -51,8 +51,7 @@ export function serviceConfigFromEnv(env: Readonly<Record<string, string | undef
   return {
     gcp,
     policy: { sourceBuckets, outputBucket },
-    alignTopic: env.ALIGN_TOPIC ?? "emingest-align",
-    emwriteTopic: env.EMWRITE_TOPIC ?? "emingest-emwrite",
+    topics: { align: env.ALIGN_TOPIC ?? "emingest-align", emwrite: env.EMWRITE_TOPIC ?? "emingest-emwrite" },
     runsCollection: env.RUNS_COLLECTION ?? "runs",
     port: listenPort(env.PORT),
     host: listenHost(env.HOST, env.K_SERVICE),
@@ -76,7 +75,7 @@ export function buildServiceDeps(config: ServiceConfig, stages: readonly string[
   const storage = clients?.storage ?? storageClient(config.gcp);
   const runs: RunStore = new FirestoreRunStore(firestoreClient(config.gcp), config.runsCollection);
   const locator = new RunLocator(storage, runs, config.policy);
-  const queue = new PubSubQueue(pubsubClient(config.gcp), { topics: stageTopics(config.alignTopic, config.emwriteTopic) });
+  const queue = new PubSubQueue(pubsubClient(config.gcp), { topics: stageTopics(config.topics) });
   return { runs, locator, queue, log, stages, routerFor: routerCache(locator, runs) };
 }
 

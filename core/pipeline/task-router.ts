@@ -9,6 +9,7 @@ import { featuresTask } from "./features-task.js";
 import { pyramidTask } from "./pyramid-task.js";
 import { renderTask } from "./render-task.js";
 import { checkRunTask, type CheckDeps } from "./task-check.js";
+import type { FanOutStage } from "./stages.js";
 import type { PipelineTask } from "./tasks.js";
 
 /** Runs a task; `check` only checks that it is one of the run's tasks (throws ForeignTaskError otherwise). */
@@ -21,16 +22,17 @@ export function createTaskRouter(deps: TaskDeps & Pick<CheckDeps, "runs">): Task
   return Object.assign(async (message: TaskMessage) => routeTask(await check(message), deps, cache), { check });
 }
 
-async function routeTask(task: PipelineTask, deps: TaskDeps, cache: MetadataCache): Promise<unknown> {
-  switch (task.stage) {
-    case "features":
-      return featuresTask(task, deps, cache);
-    case "align":
-    case "bridge":
-      return alignTask(task, deps, cache);
-    case "render":
-      return renderTask(task, deps, cache);
-    case "pyramid":
-      return pyramidTask(task, deps, cache);
-  }
+type Handler<T extends PipelineTask> = (task: T, deps: TaskDeps, cache: MetadataCache) => Promise<unknown>;
+
+/** One handler per fan-out stage of stages.ts: a stage without one does not compile. */
+const HANDLERS: { [S in FanOutStage]: Handler<Extract<PipelineTask, { stage: S }>> } = {
+  features: featuresTask,
+  align: alignTask,
+  bridge: alignTask,
+  render: renderTask,
+  pyramid: pyramidTask,
+};
+
+function routeTask(task: PipelineTask, deps: TaskDeps, cache: MetadataCache): Promise<unknown> {
+  return (HANDLERS[task.stage] as Handler<PipelineTask>)(task, deps, cache);
 }

@@ -1,14 +1,16 @@
-// One delivered task: check that it is one of its run's tasks, run it through the core's router, record
-// completion once (a transaction keyed by task id), and map the outcome to HTTP as DESIGN.md says: 2xx when
-// done or failed for good (recorded: Pub/Sub must not redeliver), 5xx when retryable (Pub/Sub redelivers
-// with backoff, then dead-letters), 422 when the message is not a task of the run (core/pipeline/tasks.ts
-// ForeignTaskError: a forged or misrouted message). A refused message is never recorded, here or when it
-// reaches the dead letter, so it cannot count as one of the run's failures.
-import { errorMessage } from "../../core/errors.js";
-import type { TaskRouter } from "../../core/pipeline/handlers.js";
-import { ForeignTaskError } from "../../core/pipeline/tasks.js";
-import type { RunStore, TaskMessage } from "../../core/ports.js";
-import { cloudFailureKind } from "../../adapters/gcp/failure-kind.js";
+// One delivered task, pushed or pulled: check that it is one of its run's tasks, run it through the core's
+// router, record completion once (core/task-completion.ts; a transaction keyed by task id), and map the
+// outcome to HTTP as DESIGN.md says: 2xx when done or failed for good (recorded: Pub/Sub must not
+// redeliver), 5xx when retryable (Pub/Sub redelivers with backoff, then dead-letters), 422 when the message
+// is not a task of the run (core/pipeline/tasks.ts ForeignTaskError: a forged or misrouted message). A
+// refused message is never recorded, here or when it reaches the dead letter, so it cannot count as one of
+// the run's failures.
+import { errorMessage } from "../core/errors.js";
+import type { TaskRouter } from "../core/pipeline/task-router.js";
+import { ForeignTaskError } from "../core/pipeline/tasks.js";
+import type { RunStore, TaskMessage } from "../core/ports.js";
+import { recordCompletion } from "../core/task-completion.js";
+import { cloudFailureKind } from "../adapters/gcp/failure-kind.js";
 import type { Logger } from "./log.js";
 import type { Delivery } from "./push.js";
 
@@ -45,7 +47,7 @@ export async function handleTask(delivery: Delivery, deps: TaskHandlerDeps): Pro
       return { status: 422, body: { id: task.id, status: "refused", error: message } };
     }
     if (cloudFailureKind(error) === "permanent") {
-      await deps.runs.recordTask({ run: task.run, id: task.id, stage: task.stage, status: "failed", attempts: attempt, durationMs, error: message });
+      await recordCompletion(deps.runs, task, { ok: false, attempts: attempt, durationMs, error: message });
       deps.log("ERROR", `task ${task.id} failed for good: ${message}`, { ...fields, durationMs });
       return { status: 200, body: { id: task.id, status: "failed", error: message } };
     }
@@ -71,7 +73,7 @@ export async function handleTask(delivery: Delivery, deps: TaskHandlerDeps): Pro
     return failed(error);
   }
   const durationMs = clock() - started;
-  const recorded = await deps.runs.recordTask({ run: task.run, id: task.id, stage: task.stage, status: "done", attempts: attempt, durationMs, outcome });
+  const recorded = await recordCompletion(deps.runs, task, { ok: true, attempts: attempt, durationMs, outcome });
   deps.log("INFO", recorded ? `task ${task.id} done` : `task ${task.id} done (already recorded by another delivery)`, { ...fields, durationMs });
   return { status: 200, body: { id: task.id, status: recorded ? "done" : "duplicate" } };
 }
@@ -114,7 +116,7 @@ export async function handleDeadLetter(
   const attempts = Number(attributes.CloudPubSubDeadLetterSourceDeliveryCount ?? 0) || delivery.attempt;
   const from = attributes.CloudPubSubDeadLetterSourceSubscription ?? "its subscription";
   const error = `dead-lettered after ${attempts} delivery attempt(s) from ${from}; see the service logs of task ${task.id} for each failure`;
-  const recorded = await deps.runs.recordTask({ run: task.run, id: task.id, stage: task.stage, status: "failed", attempts, durationMs: 0, error });
+  const recorded = await recordCompletion(deps.runs, task, { ok: false, attempts, durationMs: 0, error });
   deps.log(recorded ? "ERROR" : "INFO", recorded ? `task ${task.id}: ${error}` : `task ${task.id} was dead-lettered but is already done`, labels);
   return { status: 200, body: { id: task.id, status: recorded ? "dead-lettered" : "duplicate" } };
 }

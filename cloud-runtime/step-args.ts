@@ -2,10 +2,13 @@
 // anything: a body that is not what the workflow sends (a missing or misspelt field, a stage that does not
 // exist, a run id that is not one) is a BadRequestError, answered 400, and changes no run. Only a step that
 // ran against its run and failed may fail that run (steps.ts).
-import { RUN_ID } from "../../core/pipeline/manifest.js";
-import { STAGES, type FanOutStage } from "../../core/pipeline/tasks.js";
+import { RUN_ID } from "../core/pipeline/manifest.js";
+import { STAGES, type FanOutStage } from "../core/pipeline/stages.js";
 import { BadRequestError } from "./push.js";
-import type { StepName } from "./steps.js";
+
+/** The step routes, POST /steps/<name> (app.ts). */
+export const STEP_NAMES = ["start", "fanout", "status", "plan", "finalize", "fail"] as const;
+export type StepName = (typeof STEP_NAMES)[number];
 
 export type StepArgs =
   | { step: "start"; source: string; config?: unknown }

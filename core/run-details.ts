@@ -1,0 +1,64 @@
+// What a run record says about its run beyond status and totals (RunRecord.details, ports.ts), field by
+// field, with the step that writes each. Plain JSON: every RunStore keeps it as given, and an update merges
+// it key by key (mergeRunPatch). The value types a record holds are defined here, so the record, its
+// writers and its readers (`emingest status`, the next rerun) agree on them without a cast.
+import type { PixelBox } from "./geometry/pixel-box.js";
+import type { BucketFolder } from "./gs-url.js";
+
+export interface RunDetails {
+  /** Cloud runs: where the slices are and where the outputs go (the start step; adapters/gcp/run-locations.ts). */
+  location?: RunLocation;
+  /** A version tag per slice, in manifest order, checked at every open (pipeline/source-versions.ts). */
+  sliceVersions?: string[];
+  /** The plan step: the output's box in the reference frame, and the stand-ins for bad slices. */
+  box?: PixelBox;
+  substitutions?: Substitution[];
+  /** What a rerun over a damaged finished output redoes (pipeline/repair.ts); null once the run is done again. */
+  repair?: Repair | null;
+  /** The finalize step, in the update that marks the run done: the summary and what it wrote (pipeline/output-ledger.ts). */
+  summary?: RunSummary;
+  reduceOutputs?: OutputSizes;
+  finalizeOutputs?: OutputSizes;
+  finishedAt?: string;
+  /** A failed run: the one message that says why, and the stage or step that failed. A rerun of a fiji batch clears it (null). */
+  error?: string | null;
+  failedStage?: string;
+}
+
+export interface RunLocation {
+  source: BucketFolder;
+  out: BucketFolder;
+}
+
+/** A bad slice of the output and the slice whose image stands in for it (z numbers). */
+export interface Substitution {
+  /** The bad slice. */
+  z: number;
+  /** The slice whose image stands in for it. */
+  source: number;
+  reason: string;
+}
+
+export interface Repair {
+  /** Render tasks to run again, by z. */
+  render: number[];
+  /** Pyramid tasks to run again, by task id. */
+  pyramid: string[];
+  /** Whether the reduce step (the scales above the cube size) runs again. */
+  reduce: boolean;
+}
+
+/** Object key -> size in bytes. */
+export type OutputSizes = Record<string, number>;
+
+/** What a finished run made: the finalize step's answer, stored on the run and in report/summary.json. */
+export interface RunSummary {
+  run: string;
+  slices: number;
+  volume: { size: [number, number, number]; resolution: [number, number, number]; box: PixelBox };
+  scales: number;
+  volumes: string[];
+  objects: number;
+  substitutions: Substitution[];
+  flaggedPairs: Array<{ z: number; flags: string[] }>;
+}
