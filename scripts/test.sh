@@ -6,6 +6,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# The align and emwrite images (~5-10 min the first time: OpenCV is compiled inside the build) are built in
+# the background while the other tests run; test/images then finds them in the layer cache (its own
+# scripts/images.sh waits for this daemon's lock on the cache). A failure here only costs the image tests
+# the time: they build again and report it.
+prewarm_log=.work/images-prewarm.log
+mkdir -p .work
+bash scripts/images.sh > "$prewarm_log" 2>&1 &
+prewarm=$!
+echo "[test] building the service images in the background (pid $prewarm, log $prewarm_log)"
 echo "[test] lint"
 npx eslint .
 echo "[test] node --test dist/test/"
@@ -13,7 +22,10 @@ log=$(mktemp)
 set +e
 node --test --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$log" dist/test/
 status=$?
+wait "$prewarm"
+prewarm_status=$?
 set -e
+if [ "$prewarm_status" -ne 0 ]; then echo "[test] the background image build failed (exit $prewarm_status): $prewarm_log" >&2; fi
 pass=$(grep -E '^# pass ' "$log" | awk '{print $3}')
 fail=$(grep -E '^# fail ' "$log" | awk '{print $3}')
 skipped=$(grep -E '^# skipped ' "$log" | awk '{print $3}')
