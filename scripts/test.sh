@@ -5,16 +5,17 @@
 # and when no test ran.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
 # The align and emwrite images (~5-10 min the first time: OpenCV is compiled inside the build) are built in
-# the background while the other tests run; test/images then finds them in the layer cache (its own
-# scripts/images.sh waits for this daemon's lock on the cache). A failure here only costs the image tests
-# the time: they build again and report it.
+# the background while the set-up and the other tests run (the host's and the image's OpenCV builds
+# overlap); test/images then finds them in the layer cache (its own scripts/images.sh waits for this
+# daemon's lock on the cache). A failure here only costs the image tests the time: they build again and
+# report it.
 prewarm_log=.work/images-prewarm.log
 mkdir -p .work
 bash scripts/images.sh > "$prewarm_log" 2>&1 &
 prewarm=$!
 echo "[test] building the service images in the background (pid $prewarm, log $prewarm_log)"
+bash scripts/setup.sh
 echo "[test] lint"
 npx eslint .
 echo "[test] node --test dist/test/"

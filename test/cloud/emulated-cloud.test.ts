@@ -17,7 +17,8 @@ import { createApp } from "../../cloud-runtime/app.js";
 import { buildServiceDeps, type ServiceConfig } from "../../cloud-runtime/service-deps.js";
 import { startEmulators, type Emulators } from "./support/emulators.js";
 import { startExecutionsShim, type ExecutionsShim } from "./support/executions-shim.js";
-import { listen, localRun, makeStack, readBucketTree, readTree, uploadFolder, waitFor, waitForExecution, type Listening } from "./support/pipeline.js";
+import { createUploadWorld, startIngestFunction, subscribePipeline } from "./support/upload-world.js";
+import { listen, localRun, makeStack, assertSameAsLocal, runEnded, uploadFolder, waitFor, waitForExecution, type Listening } from "./support/pipeline.js";
 
 let emu: Emulators;
 let work: string;
@@ -30,16 +31,9 @@ const logs: string[] = [];
 before(async () => {
   emu = await startEmulators(["pubsub", "firestore", "gcs", "workflows"]);
   work = mkdtempSync(path.join(tmpdir(), "emcloud-"));
-  const storage = storageClient(emu.config);
-  await storage.createBucket("emingest-src");
-  await storage.createBucket("emingest-src2");
-  [out] = await storage.createBucket("emingest-out");
-  const pubsub = pubsubClient(emu.config);
-  closers.push(() => pubsub.close());
-  const [events] = await pubsub.createTopic(emu.env.EMULATOR_EVENT_TOPIC);
-  const [alignTopic] = await pubsub.createTopic("emingest-align");
-  const [emwriteTopic] = await pubsub.createTopic("emingest-emwrite");
-  const [dead] = await pubsub.createTopic("emingest-dead");
+  const world = await createUploadWorld(emu);
+  out = world.out;
+  closers.push(() => world.pubsub.close());
 
   const config: ServiceConfig = {
     gcp: emu.config,
@@ -62,35 +56,10 @@ before(async () => {
   shim = await startExecutionsShim(emu.env.WORKFLOWS_EMULATOR_URL, emu.env.WORKFLOWS_EMULATOR_SOURCE);
   closers.push(() => shim.close());
 
-  // The function reads its configuration from the environment, as deployed.
-  Object.assign(process.env, {
-    GOOGLE_CLOUD_PROJECT: emu.config.projectId,
-    STORAGE_API_ENDPOINT: emu.env.STORAGE_API_ENDPOINT,
-    FIRESTORE_EMULATOR_HOST: emu.env.FIRESTORE_EMULATOR_HOST,
-    PUBSUB_EMULATOR_HOST: emu.env.PUBSUB_EMULATOR_HOST,
-    SOURCE_BUCKETS: "emingest-src,emingest-src2",
-    OUTPUT_BUCKET: "emingest-out",
-    WORKFLOWS_ENDPOINT: shim.url,
-    ALIGN_URL: urls.align,
-    EMWRITE_URL: urls.emwrite,
-    WORKFLOW_POLL_SECONDS: "1",
-  });
-  await import("../../functions/ingest/index.js");
-  const { getTestServer } = await import("@google-cloud/functions-framework/testing");
-  const fnServer = getTestServer("ingest");
-  await new Promise<void>((resolve) => fnServer.listen(0, "127.0.0.1", resolve));
-  const address = fnServer.address();
-  urls.fn = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  closers.push(() => new Promise((resolve) => fnServer.close(resolve)));
-
-  const retry = { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 2 } };
-  const deadLetterPolicy = { deadLetterTopic: dead.name, maxDeliveryAttempts: 5 };
-  // The Functions Framework turns a raw Pub/Sub push into a CloudEvent when the path names the topic.
-  const eventPath = `/projects/${emu.config.projectId}/topics/${emu.env.EMULATOR_EVENT_TOPIC}`;
-  await events.createSubscription("ingest-fn", { pushConfig: { pushEndpoint: `${urls.fn}${eventPath}` }, ackDeadlineSeconds: 60, retryPolicy: retry });
-  await alignTopic.createSubscription("align-push", { pushConfig: { pushEndpoint: `${urls.align}/` }, ackDeadlineSeconds: 60, retryPolicy: retry, deadLetterPolicy });
-  await emwriteTopic.createSubscription("emwrite-push", { pushConfig: { pushEndpoint: `${urls.emwrite}/` }, ackDeadlineSeconds: 60, retryPolicy: retry, deadLetterPolicy });
-  await dead.createSubscription("dead-push", { pushConfig: { pushEndpoint: `${urls.emwrite}/dead-letter` } });
+  const fn = await startIngestFunction(emu, shim.url, urls);
+  urls.fn = fn.url;
+  closers.push(() => fn.close());
+  await subscribePipeline(world, emu, urls);
 });
 
 after(async () => {
@@ -100,25 +69,7 @@ after(async () => {
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
-async function runByStatus(runs: FirestoreRunStore, run: string, timeoutMs: number) {
-  return waitFor(
-    `run ${run} to finish`,
-    async () => {
-      const r = await runs.getRun(run);
-      return r && (r.status === "done" || r.status === "failed") ? r : undefined;
-    },
-    timeoutMs,
-    500,
-  );
-}
 
-async function assertSameAsLocal(run: string, local: string): Promise<number> {
-  const cloud = await readBucketTree(out, `${run}/`);
-  const reference = await readTree(local);
-  assert.deepEqual([...cloud.keys()], [...reference.keys()]);
-  for (const [key, bytes] of reference) assert.ok(bytes.equals(cloud.get(key)!), `${key} differs from the local run`);
-  return reference.size;
-}
 
 test("upload slices + ingest.json: one run, every fanned-out task published twice, output byte-identical to the local mode; a redelivered upload starts nothing", async (t) => {
   const slices = path.join(work, "a");
@@ -132,11 +83,11 @@ test("upload slices + ingest.json: one run, every fanned-out task published twic
   await uploadFolder(storage.bucket("emingest-src"), "stack-a/", slices, "ingest.json");
   const execution = await waitFor("the workflow execution", async () => shim.executions[0], 30_000);
   const run = JSON.parse(execution.argument).run as string;
-  const record = await runByStatus(runs, run, 120_000);
+  const record = await runEnded(runs, run, 120_000);
   assert.equal(record.status, "done", JSON.stringify(record.details));
   await shim.settled();
   assert.equal(shim.executions[0].state, "SUCCEEDED", JSON.stringify(shim.executions[0].error));
-  const objects = await assertSameAsLocal(run, local);
+  const objects = await assertSameAsLocal(out, run, local);
   assert.ok(objects > 10);
   assert.deepEqual(await runs.countTasks(run, "align"), { done: 3, failed: 0 });
   assert.deepEqual(await runs.countTasks(run, "render"), { done: 4, failed: 0 });
@@ -170,5 +121,5 @@ test("a workflow started by the Executions API with gcloud-style data ({source})
   assert.equal(finished.state, "SUCCEEDED", JSON.stringify(finished.error));
   const result = JSON.parse(finished.result ?? "{}") as { run: string; status: string };
   assert.equal(result.status, "done");
-  await assertSameAsLocal(result.run, local);
+  await assertSameAsLocal(out, result.run, local);
 });

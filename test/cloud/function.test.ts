@@ -11,7 +11,8 @@ import type { Subscription } from "@google-cloud/pubsub";
 import { firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { startEmulators, type Emulators } from "./support/emulators.js";
-import { startExecutionsShim, type ExecutionsShim } from "./support/executions-shim.js";
+import { type ExecutionsShim } from "./support/executions-shim.js";
+import { createFunctionWorld, postFinalized } from "./support/function-world.js";
 import { makeStack, uploadFolder } from "./support/pipeline.js";
 
 let emu: Emulators;
@@ -24,14 +25,7 @@ let features: Subscription;
 before(async () => {
   emu = await startEmulators(["pubsub", "firestore", "gcs"]);
   work = mkdtempSync(path.join(tmpdir(), "emfn-"));
-  await storageClient(emu.config).createBucket("fn-src");
-  await storageClient(emu.config).createBucket("fn-out");
-  const pubsub = pubsubClient(emu.config);
-  const [topic] = await pubsub.createTopic("emingest-align");
-  await pubsub.createTopic("emingest-emwrite");
-  [features] = await topic.createSubscription("features-pull");
-  // The executions recorded here are never run: this file checks what the function starts, not the workflow.
-  shim = await startExecutionsShim("http://127.0.0.1:9", path.join(work, "workflow.yaml"));
+  ({ features, shim } = await createFunctionWorld(emu, work));
   Object.assign(process.env, {
     GOOGLE_CLOUD_PROJECT: emu.config.projectId,
     STORAGE_API_ENDPOINT: emu.env.STORAGE_API_ENDPOINT,
@@ -56,24 +50,9 @@ after(async () => {
 });
 
 let eventId = 0;
-/** Binary content mode, as Eventarc delivers it. */
-async function finalized(bucket: string, name: string, generation: string): Promise<number> {
+function finalized(bucket: string, name: string, generation: string): Promise<number> {
   eventId += 1;
-  const res = await fetch(fnUrl, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "ce-specversion": "1.0",
-      "ce-type": "google.cloud.storage.object.v1.finalized",
-      "ce-source": `//storage.googleapis.com/projects/_/buckets/${bucket}`,
-      "ce-subject": `objects/${name}`,
-      "ce-id": String(eventId),
-      "ce-time": new Date().toISOString(),
-    },
-    body: JSON.stringify({ bucket, name, generation, contentType: "application/json" }),
-  });
-  await res.arrayBuffer();
-  return res.status;
+  return postFinalized(fnUrl, { bucket, name, generation, id: String(eventId) });
 }
 
 async function pullCount(sub: Subscription): Promise<number> {

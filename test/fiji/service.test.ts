@@ -7,7 +7,6 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import sharp from "sharp";
 import type { Storage } from "@google-cloud/storage";
 import { storageClient } from "../../adapters/gcp/clients.js";
 import { gcsBucketIO } from "../../adapters/gcp/gcs-bucket-io.js";
@@ -17,7 +16,7 @@ import { silentLogger } from "../../cloud-runtime/log.js";
 import { createFijiApp } from "../../services/fiji/app.js";
 import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
 import { runPythonJson } from "../support/python.js";
-import { installImageJ, JOB_USER, listen, post, scratchRoot } from "./support/imagej.js";
+import { installImageJ, JOB_USER, listen, noisePng, post, scratchRoot } from "./support/imagej.js";
 import { observedSandbox } from "./support/scratch-fakes.js";
 
 const BUCKET = "fiji-data";
@@ -50,17 +49,6 @@ function startApp(sandbox: Partial<SandboxOptions> = {}, maxJobs = 1): Promise<s
 }
 
 const ij = () => `java -Djava.awt.headless=false -jar ${jar} -batch macro.ijm`;
-
-/** 8-bit noise, odd sizes so edges and partial downsample blocks matter. */
-async function noisePng(width: number, height: number, seed: number): Promise<Buffer> {
-  const data = Buffer.alloc(width * height);
-  let s = seed;
-  for (let i = 0; i < data.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    data[i] = s >>> 24;
-  }
-  return sharp(data, { raw: { width, height, channels: 1 } }).toColourspace("b-w").png().toBuffer();
-}
 
 async function download(object: string): Promise<Buffer> {
   const [data] = await storage.bucket(BUCKET).file(object).download();

@@ -10,12 +10,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Bucket, Storage } from "@google-cloud/storage";
-import { firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
+import { firestoreClient } from "../../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { executionsClient } from "../../adapters/gcp/workflow-starter.js";
 import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
 import { startExecutionsShim, type ExecutionsShim } from "../cloud/support/executions-shim.js";
-import { localRun, makeStack, readBucketTree, readTree, uploadFolder, waitFor, waitForExecution } from "../cloud/support/pipeline.js";
+import { createUploadWorld, startIngestFunction, subscribePipeline } from "../cloud/support/upload-world.js";
+import { localRun, makeStack, assertSameAsLocal, runEnded, uploadFolder, waitFor, waitForExecution } from "../cloud/support/pipeline.js";
 import { cleanUp, freePort, startDocker, waitHealthy, type Container, type Docker, type ImageName } from "./support/docker.js";
 import { startHoldProxy, type HoldProxy } from "./support/hold-proxy.js";
 
@@ -70,19 +71,12 @@ before(async () => {
   work = mkdtempSync(path.join(tmpdir(), "emcontainers-"));
   proxy = await startHoldProxy(emu.env.STORAGE_API_ENDPOINT);
   closers.push(() => proxy.close());
-  storage = storageClient(emu.config);
-  await storage.createBucket("emingest-src");
-  await storage.createBucket("emingest-src2");
-  [out] = await storage.createBucket("emingest-out");
+  const world = await createUploadWorld(emu);
+  ({ storage, out } = world);
+  closers.push(() => world.pubsub.close());
   const db = firestoreClient(emu.config);
   closers.push(() => db.terminate());
   runs = new FirestoreRunStore(db);
-  const pubsub = pubsubClient(emu.config);
-  closers.push(() => pubsub.close());
-  const [events] = await pubsub.createTopic(emu.env.EMULATOR_EVENT_TOPIC);
-  const [alignTopic] = await pubsub.createTopic("emingest-align");
-  const [emwriteTopic] = await pubsub.createTopic("emingest-emwrite");
-  const [dead] = await pubsub.createTopic("emingest-dead");
 
   ports.align = await freePort();
   ports.emwrite = await freePort();
@@ -91,34 +85,9 @@ before(async () => {
   shim = await startExecutionsShim(emu.env.WORKFLOWS_EMULATOR_URL, emu.env.WORKFLOWS_EMULATOR_SOURCE);
   closers.push(() => shim.close());
 
-  // The function reads its configuration from the environment, as deployed (terraform/locals.tf function_env).
-  Object.assign(process.env, {
-    GOOGLE_CLOUD_PROJECT: emu.config.projectId,
-    STORAGE_API_ENDPOINT: emu.env.STORAGE_API_ENDPOINT,
-    FIRESTORE_EMULATOR_HOST: emu.env.FIRESTORE_EMULATOR_HOST,
-    PUBSUB_EMULATOR_HOST: emu.env.PUBSUB_EMULATOR_HOST,
-    SOURCE_BUCKETS: "emingest-src,emingest-src2",
-    OUTPUT_BUCKET: "emingest-out",
-    WORKFLOWS_ENDPOINT: shim.url,
-    ALIGN_URL: url("align"),
-    EMWRITE_URL: url("emwrite"),
-    WORKFLOW_POLL_SECONDS: "1",
-  });
-  await import("../../functions/ingest/index.js");
-  const { getTestServer } = await import("@google-cloud/functions-framework/testing");
-  const fnServer = getTestServer("ingest");
-  await new Promise<void>((resolve) => fnServer.listen(0, "127.0.0.1", resolve));
-  const address = fnServer.address();
-  const fnUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
-  closers.push(() => new Promise((resolve) => fnServer.close(resolve)));
-
-  const retryPolicy = { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 2 } };
-  const deadLetterPolicy = { deadLetterTopic: dead.name, maxDeliveryAttempts: 5 };
-  const eventPath = `/projects/${emu.config.projectId}/topics/${emu.env.EMULATOR_EVENT_TOPIC}`;
-  await events.createSubscription("ingest-fn", { pushConfig: { pushEndpoint: `${fnUrl}${eventPath}` }, ackDeadlineSeconds: 60, retryPolicy });
-  await alignTopic.createSubscription("align-push", { pushConfig: { pushEndpoint: `${url("align")}/` }, ackDeadlineSeconds: 60, retryPolicy, deadLetterPolicy });
-  await emwriteTopic.createSubscription("emwrite-push", { pushConfig: { pushEndpoint: `${url("emwrite")}/` }, ackDeadlineSeconds: 30, retryPolicy, deadLetterPolicy });
-  await dead.createSubscription("dead-push", { pushConfig: { pushEndpoint: `${url("emwrite")}/dead-letter` } });
+  const fn = await startIngestFunction(emu, shim.url, { align: url("align"), emwrite: url("emwrite") });
+  closers.push(() => fn.close());
+  await subscribePipeline(world, emu, { fn: fn.url, align: url("align"), emwrite: url("emwrite") }, { align: 60, emwrite: 30 });
 });
 
 after(async () => {
@@ -126,13 +95,6 @@ after(async () => {
   await cleanUp(docker?.stop, emu?.stop, () => work && rmSync(work, { recursive: true, force: true }));
 });
 
-async function assertSameAsLocal(run: string, local: string): Promise<number> {
-  const cloud = await readBucketTree(out, `${run}/`);
-  const reference = await readTree(local);
-  assert.deepEqual([...cloud.keys()], [...reference.keys()]);
-  for (const [key, bytes] of reference) assert.ok(bytes.equals(cloud.get(key)!), `${key} differs from the local run`);
-  return reference.size;
-}
 
 test("upload slices + ingest.json: the function, Pub/Sub, the workflow and the service containers finish the run; output byte-identical to the local CLI", async (t) => {
   const slices = path.join(work, "a");
@@ -142,14 +104,11 @@ test("upload slices + ingest.json: the function, Pub/Sub, the workflow and the s
   await uploadFolder(storage.bucket("emingest-src"), "stack-a/", slices, "ingest.json");
   const execution = await waitFor("the workflow execution", async () => shim.executions[0], 60_000);
   const run = JSON.parse(execution.argument).run as string;
-  const record = await waitFor(`run ${run} to finish`, async () => {
-    const r = await runs.getRun(run);
-    return r && (r.status === "done" || r.status === "failed") ? r : undefined;
-  }, 300_000, 500);
+  const record = await runEnded(runs, run, 300_000);
   assert.equal(record.status, "done", JSON.stringify(record.details));
   await shim.settled();
   assert.equal(shim.executions[0].state, "SUCCEEDED", JSON.stringify(shim.executions[0].error));
-  const objects = await assertSameAsLocal(run, local);
+  const objects = await assertSameAsLocal(out, run, local);
   assert.deepEqual(await runs.countTasks(run, "align"), { done: 3, failed: 0 });
   assert.deepEqual(await runs.countTasks(run, "render"), { done: 4, failed: 0 });
   assert.ok(emwriteLines.some((l) => labels(l).run === run), "the emwrite container did the run's work");
@@ -195,6 +154,6 @@ test("docker kill of the emwrite container mid-render: Pub/Sub redelivers to a n
   assert.deepEqual(await runs.countTasks(run, "render"), { done: 4, failed: 0 });
   for (const task of inFlight) assert.equal((await runs.getTask(run, task))?.status, "done", task);
   assert.deepEqual([...redelivered].sort(), [...inFlight].sort(), "the new container got every task the killed one was running");
-  const objects = await assertSameAsLocal(run, local);
+  const objects = await assertSameAsLocal(out, run, local);
   t.diagnostic(`killed during ${inFlight.join(", ")}; ${objects} objects identical to the local run`);
 });

@@ -14,12 +14,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import sharp from "sharp";
 import type { Storage } from "@google-cloud/storage";
 import { storageClient } from "../../adapters/gcp/clients.js";
 import { REPO, startEmulators, type Emulators } from "../cloud/support/emulators.js";
 import { runPythonJson } from "../support/python.js";
-import { post } from "../fiji/support/imagej.js";
+import { noisePng, post } from "../fiji/support/imagej.js";
 import { cleanUp, freePort, startDocker, waitHealthy, type Container, type Docker } from "./support/docker.js";
 
 const exec = promisify(execFile);
@@ -48,17 +47,6 @@ async function fijiArchive(): Promise<{ url: string; sha256: string; standIn: bo
   await new Promise<void>((resolve) => archiveServer!.listen(0, "127.0.0.1", resolve));
   const port = (archiveServer.address() as AddressInfo).port;
   return { url: `http://127.0.0.1:${port}/fiji-linux64.zip`, sha256: createHash("sha256").update(bytes).digest("hex"), standIn: true };
-}
-
-/** 8-bit noise, odd sizes so edges and partial downsample blocks matter. */
-async function noisePng(width: number, height: number, seed: number): Promise<Buffer> {
-  const data = Buffer.alloc(width * height);
-  let s = seed;
-  for (let i = 0; i < data.length; i++) {
-    s = (s * 1103515245 + 12345) >>> 0;
-    data[i] = s >>> 24;
-  }
-  return sharp(data, { raw: { width, height, channels: 1 } }).toColourspace("b-w").png().toBuffer();
 }
 
 async function download(object: string): Promise<Buffer> {

@@ -14,7 +14,8 @@ import type { Subscription } from "@google-cloud/pubsub";
 import { firestoreClient, pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { REPO, startEmulators, type Emulators } from "../cloud/support/emulators.js";
-import { startExecutionsShim, type ExecutionsShim } from "../cloud/support/executions-shim.js";
+import { type ExecutionsShim } from "../cloud/support/executions-shim.js";
+import { createFunctionWorld, postFinalized } from "../cloud/support/function-world.js";
 import { makeStack, uploadFolder, waitFor } from "../cloud/support/pipeline.js";
 import { cleanUp, freePort, startDocker, type Container, type Docker } from "./support/docker.js";
 
@@ -83,14 +84,7 @@ before(async () => {
   await runBuild(workspace, uploads);
   archive = path.join(uploads, DESTINATION.slice("gs://".length));
 
-  await storageClient(emu.config).createBucket("fn-src");
-  await storageClient(emu.config).createBucket("fn-out");
-  const pubsub = pubsubClient(emu.config);
-  const [topic] = await pubsub.createTopic("emingest-align");
-  await pubsub.createTopic("emingest-emwrite");
-  [features] = await topic.createSubscription("features-pull");
-  // The executions recorded here are never run: this file checks what the function starts, not the workflow.
-  shim = await startExecutionsShim("http://127.0.0.1:9", path.join(work, "workflow.yaml"));
+  ({ features, shim } = await createFunctionWorld(emu, work));
 });
 
 after(async () => {
@@ -160,23 +154,7 @@ test("installed with npm ci --omit=dev in an empty folder and started with funct
   const bucket = storageClient(emu.config).bucket("fn-src");
   await uploadFolder(bucket, "stack/", slices, "ingest.json");
   const [meta] = await bucket.file("stack/ingest.json").getMetadata();
-  const finalized = async (name: string, generation: string, id: string) => {
-    const res = await fetch(fnUrl, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        "ce-specversion": "1.0",
-        "ce-type": "google.cloud.storage.object.v1.finalized",
-        "ce-source": "//storage.googleapis.com/projects/_/buckets/fn-src",
-        "ce-subject": `objects/${name}`,
-        "ce-id": id,
-        "ce-time": new Date().toISOString(),
-      },
-      body: JSON.stringify({ bucket: "fn-src", name, generation, contentType: "application/json" }),
-    });
-    await res.arrayBuffer();
-    return res.status;
-  };
+  const finalized = (name: string, generation: string, id: string) => postFinalized(fnUrl, { bucket: "fn-src", name, generation, id });
   assert.equal(await finalized("stack/img00001.png", "1", "e1"), 204, "a slice upload is ignored");
   assert.equal(shim.executions.length, 0);
   assert.equal(await finalized("stack/ingest.json", String(meta.generation), "e2"), 204);

@@ -62,7 +62,8 @@ export async function startEmulators(which: readonly EmulatorName[]): Promise<Em
   };
 }
 
-function parseEnv(text: string): Record<string, string> {
+/** The `export NAME=value` lines a script writes to DIR/env (scripts/emulators.sh, scripts/images.sh). */
+export function parseEnv(text: string): Record<string, string> {
   const env: Record<string, string> = {};
   for (const line of text.split("\n")) {
     const m = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());

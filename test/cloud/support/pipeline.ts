@@ -1,5 +1,6 @@
 // Helpers for emulated-cloud runs: sample stacks, the local reference run, bucket uploads and trees, and an
 // in-process service on 127.0.0.1.
+import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promises as fs } from "node:fs";
 import { createServer, type Server } from "node:http";
@@ -9,6 +10,7 @@ import { promisify } from "node:util";
 import type { Bucket } from "@google-cloud/storage";
 import type { ExecutionsClient } from "@google-cloud/workflows";
 import type { RequestListener } from "../../../cloud-runtime/app.js";
+import type { RunRecord, RunStore } from "../../../core/ports.js";
 import { REPO } from "./emulators.js";
 
 const run = promisify(execFile);
@@ -44,6 +46,28 @@ export async function readBucketTree(bucket: Bucket, prefix: string): Promise<Ma
   const out = new Map<string, Buffer>();
   for (const f of files) out.set(f.name.slice(prefix.length), (await f.download({ decompress: false }))[0]);
   return new Map([...out].sort(([a], [b]) => (a < b ? -1 : 1)));
+}
+
+/** The run's objects in the bucket equal the local reference run's files byte for byte; returns how many. */
+export async function assertSameAsLocal(bucket: Bucket, run: string, local: string): Promise<number> {
+  const cloud = await readBucketTree(bucket, `${run}/`);
+  const reference = await readTree(local);
+  assert.deepEqual([...cloud.keys()], [...reference.keys()]);
+  for (const [key, bytes] of reference) assert.ok(bytes.equals(cloud.get(key)!), `${key} differs from the local run`);
+  return reference.size;
+}
+
+/** The run's record once it is done or failed. */
+export function runEnded(runs: Pick<RunStore, "getRun">, run: string, timeoutMs: number): Promise<RunRecord> {
+  return waitFor(
+    `run ${run} to finish`,
+    async () => {
+      const r = await runs.getRun(run);
+      return r && (r.status === "done" || r.status === "failed") ? r : undefined;
+    },
+    timeoutMs,
+    500,
+  );
 }
 
 export async function uploadFolder(bucket: Bucket, prefix: string, dir: string, last?: string): Promise<void> {

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import sharp from "sharp";
 import { REPO } from "../../cloud/support/emulators.js";
 
 const run = promisify(execFile);
@@ -38,4 +39,15 @@ export async function listen(server: Server): Promise<string> {
 export async function post(url: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
   const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: typeof body === "string" ? body : JSON.stringify(body) });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** 8-bit noise, odd sizes so edges and partial downsample blocks matter. */
+export async function noisePng(width: number, height: number, seed: number): Promise<Buffer> {
+  const data = Buffer.alloc(width * height);
+  let s = seed;
+  for (let i = 0; i < data.length; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    data[i] = s >>> 24;
+  }
+  return sharp(data, { raw: { width, height, channels: 1 } }).toColourspace("b-w").png().toBuffer();
 }

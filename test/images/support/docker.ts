@@ -3,10 +3,9 @@
 // ~/.cache/emingest/docker is warm), and containers on the host's network (or none), removed at the end.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
-import { REPO } from "../../cloud/support/emulators.js";
+import { parseEnv, REPO } from "../../cloud/support/emulators.js";
 
 const exec = promisify(execFile);
 const SCRIPT = path.join(REPO, "scripts", "images.sh");
@@ -120,15 +119,6 @@ export async function startDocker(): Promise<Docker> {
   };
 }
 
-function parseEnv(text: string): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const line of text.split("\n")) {
-    const m = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());
-    if (m) env[m[1]] = m[2];
-  }
-  return env;
-}
-
 /** Runs every clean-up step even when one fails (a leaked emulator or daemon outlives the test), then
  * throws the first failure. */
 export async function cleanUp(...steps: Array<(() => unknown) | undefined>): Promise<void> {
@@ -143,13 +133,8 @@ export async function cleanUp(...steps: Array<(() => unknown) | undefined>): Pro
   if (failures.length) throw failures[0];
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+
+export { freePort } from "../../support/free-port.js";
 
 /** Polls url until it answers 200 (or the container ends, or 60 s pass). */
 export async function waitHealthy(url: string, container: Container): Promise<void> {
