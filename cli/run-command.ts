@@ -5,7 +5,7 @@ import { existsSync, promises as fs, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
 import { afterWrite, FaultyFileStore, FaultyRunStore, newKillSwitch } from "../adapters/local/fault-injection.js";
-import { FileStore } from "../adapters/local/file-store.js";
+import { FileStore, openRegular } from "../adapters/local/file-store.js";
 import { namingFailures } from "../adapters/local/named-failures.js";
 import { LocalStageRunner } from "../adapters/local/local-stage-runner.js";
 import type { PipelineWorkerData } from "../adapters/local/pipeline-worker.js";
@@ -102,9 +102,11 @@ async function loadConfig(cmd: RunCommand, slices: string): Promise<{ raw: Recor
   const file = cmd.configFile ?? path.join(slices, CONFIG_FILE);
   let base: Record<string, unknown> = {};
   if (cmd.configFile !== undefined || existsSync(file)) {
-    const text = await fs.readFile(file, "utf8").catch(() => {
-      throw new PermanentError(`${file}: cannot be read`);
-    });
+    // Through openRegular, as the slices are read: a FIFO or device named ingest.json is refused by name
+    // instead of blocking; any other condition (EACCES...) is the machine's, named by cli/failure.ts.
+    const handle = await openRegular(file);
+    if (!handle) throw new PermanentError(`${file}: no such file`);
+    const text = await handle.readFile("utf8").finally(() => handle.close());
     try {
       base = JSON.parse(text) as Record<string, unknown>;
     } catch (error) {

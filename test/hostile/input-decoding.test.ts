@@ -205,6 +205,20 @@ after(async () => {
   await emu?.stop();
 });
 
+test("run: an ingest.json that is a FIFO is refused by name without blocking; one that is a folder likewise", { timeout: 120_000 }, async (t) => {
+  const dir = tempDir(t);
+  for (const [label, make, reason] of [
+    ["fifo", (f: string) => void execFileSync("mkfifo", [f]), "is not a regular file; emingest reads only regular files and symbolic links to them"],
+    ["folder", (f: string) => mkdirSync(f), "is a folder, not a file"],
+  ] as const) {
+    const slices = path.join(dir, label);
+    await sample(slices, 2, 64);
+    const config = path.join(slices, "ingest.json");
+    make(config);
+    await refusedRun(slices, path.join(dir, `out-${label}`), `${config}: ${reason}`);
+  }
+});
+
 test("submit: a symlinked slice is uploaded through the link; FIFOs, devices and an ingest.json FIFO are refused and nothing is uploaded", { timeout: 180_000 }, async (t) => {
   if (!emu) throw new Error("fake-gcs-server did not start");
   const env = { GOOGLE_CLOUD_PROJECT: emu.config.projectId, STORAGE_API_ENDPOINT: emu.env.STORAGE_API_ENDPOINT };
