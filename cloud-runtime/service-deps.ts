@@ -12,6 +12,7 @@ import { FirestoreRunStore } from "../adapters/gcp/firestore-run-store.js";
 import { PubSubQueue, stageTopics } from "../adapters/gcp/pubsub-queue.js";
 import { RunLocator, type LocationPolicy } from "../adapters/gcp/run-locations.js";
 import type { AppDeps } from "./app.js";
+import { listenHost } from "./listen-host.js";
 import type { Logger } from "./log.js";
 
 export interface ServiceConfig {
@@ -65,11 +66,6 @@ function listenPort(text: string | undefined): number {
   return port;
 }
 
-/** Cloud Run routes requests to the container's interfaces; anywhere else a service answers this machine only. */
-export function listenHost(host: string | undefined, cloudRunService: string | undefined): string {
-  if (host) return host;
-  return cloudRunService ? "0.0.0.0" : "127.0.0.1";
-}
 
 export function buildServiceDeps(config: ServiceConfig, stages: readonly string[], log: Logger, clients?: { storage?: Storage }): AppDeps & { queue: PubSubQueue } {
   const storage = clients?.storage ?? storageClient(config.gcp);

@@ -12,7 +12,8 @@
 //    parent-death signal to a PID 1 of another uid (measured: a job-user PID 1 outlived its bwrap).
 //  - Network namespace with only a loopback of its own: no metadata server, no bucket, no service on the host.
 //  - Mount namespace: / read-only; fresh /proc (only the job's processes), /dev, /tmp, /var/tmp, /dev/shm;
-//    the scratch root hidden under an empty tmpfs and only this job's folder bound back, read-write.
+//    the scratch root hidden under an empty tmpfs and only this job's folder bound back, read-write; the
+//    configured read-only paths (software kept under a temp folder) bound back read-only.
 //  - IPC and UTS namespaces: no System V shared memory or semaphores shared with anything else.
 // Why not `bwrap --unshare-user --uid`: run as root, that maps host uid 0 to the sandbox's uid, so the job
 // still owns every root-owned file on the host (measured: it reads a root 0600 file). The uid must really
@@ -32,6 +33,8 @@ export interface JailSpec {
   root: string;
   dir: string;
   runAs: { uid: number; gid: number };
+  /** Host paths bound back read-only over the private temp folders (FIJI_READ_ONLY_PATHS). */
+  readOnlyPaths?: readonly string[];
   command: readonly string[];
 }
 
@@ -55,6 +58,7 @@ export function jailArgv(spec: JailSpec): string[] {
     "--perms", "1777", "--tmpfs", "/dev/shm",
     "--perms", "1777", "--tmpfs", "/tmp",
     "--perms", "1777", "--tmpfs", "/var/tmp",
+    ...(spec.readOnlyPaths ?? []).flatMap((p) => ["--ro-bind", p, p]),
     "--tmpfs", spec.root,
     "--bind", spec.dir, spec.dir,
     "--json-status-fd", String(STATUS_FD),

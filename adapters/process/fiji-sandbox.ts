@@ -31,6 +31,11 @@ export interface SandboxOptions {
   maxOutputBytes?: number;
   /** PATH given to the job. */
   path?: string;
+  /**
+   * Host paths the job may read although they lie under a folder it gets a private copy of (/tmp, /var/tmp,
+   * /dev/shm): software installed there. Bound read-only at the same place; none may hold the scratch root.
+   */
+  readOnlyPaths?: readonly string[];
   /** The sandbox's tools (Debian's bubblewrap and util-linux); tests point bwrap at a broken one. */
   bwrap?: string;
   setpriv?: string;
@@ -121,7 +126,7 @@ class ProcessScratch implements ScratchDir {
     };
     if (o.javaHeapMb > 0) env.JAVA_TOOL_OPTIONS = `-Xmx${o.javaHeapMb}m -Duser.home=${this.path} -Djava.io.tmpdir=${this.path}`;
     return runJailed(
-      { bwrap: o.bwrap ?? "/usr/bin/bwrap", setpriv: o.setpriv ?? "/usr/bin/setpriv", root: o.root, dir: this.path, runAs: o.runAs, command },
+      { bwrap: o.bwrap ?? "/usr/bin/bwrap", setpriv: o.setpriv ?? "/usr/bin/setpriv", root: o.root, dir: this.path, runAs: o.runAs, readOnlyPaths: o.readOnlyPaths, command },
       { env, timeoutMs: o.timeoutMs, maxLogBytes: o.maxLogBytes ?? 1024 * 1024 },
     );
   }

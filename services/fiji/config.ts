@@ -1,7 +1,8 @@
 // The fiji service's configuration, parsed once from (env) at start-up (HOUSE-STYLE.md rule 8).
-import { isAbsolute } from "node:path";
+import { isAbsolute, normalize } from "node:path";
 import type { FijiPolicy } from "../../core/fiji/request.js";
 import type { SandboxOptions } from "../../adapters/process/fiji-sandbox.js";
+import { listenHost } from "../../cloud-runtime/listen-host.js";
 
 export interface FijiServiceConfig {
   policy: FijiPolicy;
@@ -52,6 +53,10 @@ export function fijiConfigFromEnv(env: Readonly<Record<string, string | undefine
   const runAs = { uid: Number(m[1]), gid: Number(m[2]) };
   if (runAs.uid === 0 || runAs.gid === 0) throw new Error(`FIJI_RUN_AS="${env.FIJI_RUN_AS}": jobs may not run as root or in group 0`);
   const timeoutSeconds = int("FIJI_TIMEOUT_SECONDS", 3600, 1);
+  const readOnlyPaths = list("FIJI_READ_ONLY_PATHS");
+  for (const p of readOnlyPaths) {
+    if (!isAbsolute(p) || normalize(p) !== p || p === "/") throw new Error(`FIJI_READ_ONLY_PATHS: "${p}" must be an absolute, normalised path other than /`);
+  }
   let pull: FijiPullConfig | undefined;
   if (env.FIJI_PULL_SUBSCRIPTION) {
     const subscription = env.FIJI_PULL_SUBSCRIPTION;
@@ -70,10 +75,11 @@ export function fijiConfigFromEnv(env: Readonly<Record<string, string | undefine
       addressSpaceMb: int("FIJI_ADDRESS_SPACE_MB", 0),
       xvfb: env.FIJI_XVFB === "1" || env.FIJI_XVFB === "true",
       maxLogBytes: int("FIJI_MAX_LOG_BYTES", 1024 * 1024, 1),
+      readOnlyPaths,
     },
     maxJobs: int("FIJI_MAX_JOBS", 1, 1),
     pull,
     port: int("PORT", 8080),
-    host: env.HOST ?? "0.0.0.0",
+    host: listenHost(env.HOST, env.K_SERVICE),
   };
 }

@@ -27,7 +27,7 @@ import { silentLogger } from "../../cloud-runtime/log.js";
 import { createFijiApp } from "../../services/fiji/app.js";
 import type { Emulators } from "../cloud/support/emulators.js";
 import { fijiBatchCli, startBatchWorld, taskSubscriptions, waitFor, type BatchWorld } from "./support/batch-emulators.js";
-import { JOB_USER, listen } from "./support/imagej.js";
+import { imagejPaths, JOB_USER, listen } from "./support/imagej.js";
 
 const BUCKET = "fiji-batch-data";
 /** Named in the service's FIJI_BUCKETS but not there (deleted, or not created yet): writing to it fails for good. */
@@ -58,7 +58,7 @@ before(async () => {
 
   const job = {
     io: gcsBucketIO(storage),
-    sandbox: new ProcessSandbox({ root: scratch, runAs: JOB_USER, timeoutMs: 120_000, javaHeapMb: 256, xvfb: true }),
+    sandbox: new ProcessSandbox({ root: scratch, runAs: JOB_USER, timeoutMs: 120_000, javaHeapMb: 256, xvfb: true, readOnlyPaths: imagejPaths(jar) }),
     downsample: downsampleImageFile,
   };
   const router = fijiTaskRouter(job, policy);

@@ -12,7 +12,7 @@ import { WorkerQueue, type Settled } from "../../adapters/local/worker-queue.js"
 import { PermanentError } from "../../core/errors.js";
 import { pendingFijiTasks, planFijiBatch } from "../../core/fiji/batch.js";
 import type { FijiPolicy } from "../../core/fiji/request.js";
-import { installImageJ, JOB_USER, scratchRoot } from "./support/imagej.js";
+import { imagejPaths, installImageJ, JOB_USER, scratchRoot } from "./support/imagej.js";
 import type { FijiWorkerData } from "./support/fiji-queue-handler.js";
 
 let jar: string;
@@ -65,7 +65,7 @@ test("batch through WorkerQueue: done, failed-for-good, outputs written, and a r
   await runs.createRun({ run, status: "rendering", config: {}, totals: { fiji: tasks.length }, details: {}, createdAt: stamp, updatedAt: stamp });
   const workerData: FijiWorkerData = {
     buckets: path.join(root, "buckets"),
-    sandbox: { root: scratch, runAs: JOB_USER, timeoutMs: 60_000, javaHeapMb: 256, xvfb: true },
+    sandbox: { root: scratch, runAs: JOB_USER, timeoutMs: 60_000, javaHeapMb: 256, xvfb: true, readOnlyPaths: imagejPaths(jar) },
     policy,
   };
   const submit = async () => {

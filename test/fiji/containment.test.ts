@@ -21,7 +21,7 @@ import { silentLogger } from "../../cloud-runtime/log.js";
 import { createFijiApp } from "../../services/fiji/app.js";
 import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
 import { isInverted, noisePng } from "./support/batch-emulators.js";
-import { installImageJ, listen, post, scratchRoot } from "./support/imagej.js";
+import { imagejPaths, installImageJ, listen, post, scratchRoot } from "./support/imagej.js";
 import { processesOf, zombiesOf } from "./support/procs.js";
 
 const BUCKET = "fiji-contain";
@@ -57,7 +57,7 @@ async function startApp(timeoutMs: number, maxJobs = 1): Promise<string> {
   const server = createServer(
     createFijiApp({
       io: gcsBucketIO(storage),
-      sandbox: new ProcessSandbox({ root: scratch, runAs: JAILED, timeoutMs, javaHeapMb: 256, xvfb: true }),
+      sandbox: new ProcessSandbox({ root: scratch, runAs: JAILED, timeoutMs, javaHeapMb: 256, xvfb: true, readOnlyPaths: imagejPaths(jar) }),
       downsample: downsampleImageFile,
       policy: { buckets: [BUCKET], executables: { java: "/usr/bin/java", sh: "/bin/sh", bash: "/bin/bash" } },
       maxJobs,

@@ -28,7 +28,7 @@ import { startFijiPull } from "../../services/fiji/pull.js";
 import { jsonLogger } from "../../cloud-runtime/log.js";
 import type { Emulators } from "../cloud/support/emulators.js";
 import { fijiBatchCli, isInverted, startBatchWorld, taskSubscriptions, waitFor, type BatchWorld } from "./support/batch-emulators.js";
-import { JOB_USER, listen } from "./support/imagej.js";
+import { imagejPaths, JOB_USER, listen } from "./support/imagej.js";
 import { observedSandbox } from "./support/scratch-fakes.js";
 
 const BUCKET = "fiji-pull-data";
@@ -91,7 +91,7 @@ after(async () => {
 function instance(name: string, maxJobs = 2) {
   const job = {
     io: gcsBucketIO(storage),
-    sandbox: observedSandbox(new ProcessSandbox({ root: scratch, runAs: JOB_USER, timeoutMs: 120_000, javaHeapMb: 256, xvfb: true }), (inputs) =>
+    sandbox: observedSandbox(new ProcessSandbox({ root: scratch, runAs: JOB_USER, timeoutMs: 120_000, javaHeapMb: 256, xvfb: true, readOnlyPaths: imagejPaths(jar) }), (inputs) =>
       started.push(/^\/\/ job (\S+)/.exec(inputs.get("macro.ijm") ?? "")?.[1] ?? "?"),
     ),
     downsample: downsampleImageFile,

@@ -57,6 +57,12 @@ test("config: required values, UID:GID, integers", () => {
   assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_BUCKETS: "" }), /FIJI_BUCKETS/);
   assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_EXECUTABLES: "fiji=relative" }), /absolute/);
   assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_RUN_AS: "nobody" }), /UID:GID/);
+  assert.deepEqual(fijiConfigFromEnv({ ...env, FIJI_READ_ONLY_PATHS: "/tmp/tools, /dev/shm/x" }).sandbox.readOnlyPaths, ["/tmp/tools", "/dev/shm/x"]);
+  for (const bad of ["tools", "/tmp/../etc", "/"]) assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_READ_ONLY_PATHS: bad }), /FIJI_READ_ONLY_PATHS/);
+  // Started by hand, the service answers this machine only; on Cloud Run (K_SERVICE) every interface.
+  assert.equal(c.host, "127.0.0.1");
+  assert.equal(fijiConfigFromEnv({ ...env, K_SERVICE: "fiji" }).host, "0.0.0.0");
+  assert.equal(fijiConfigFromEnv({ ...env, HOST: "::1" }).host, "::1");
   // Jobs always run as an unprivileged user, in a scratch root of the service's own by default.
   assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_RUN_AS: undefined }), /^Error: FIJI_RUN_AS="" must be UID:GID of the unprivileged user jobs run as/);
   assert.throws(() => fijiConfigFromEnv({ ...env, FIJI_RUN_AS: "0:10" }), /may not run as root or in group 0/);

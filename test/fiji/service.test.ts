@@ -16,7 +16,7 @@ import { silentLogger } from "../../cloud-runtime/log.js";
 import { createFijiApp } from "../../services/fiji/app.js";
 import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
 import { runPythonJson } from "../support/python.js";
-import { installImageJ, JOB_USER, listen, noisePng, post, scratchRoot } from "./support/imagej.js";
+import { imagejPaths, installImageJ, JOB_USER, listen, noisePng, post, scratchRoot } from "./support/imagej.js";
 import { observedSandbox } from "./support/scratch-fakes.js";
 
 const BUCKET = "fiji-data";
@@ -35,7 +35,7 @@ function startApp(sandbox: Partial<SandboxOptions> = {}, maxJobs = 1): Promise<s
   const server = createServer(
     createFijiApp({
       io: gcsBucketIO(storage),
-      sandbox: observedSandbox(new ProcessSandbox({ root: scratch, runAs: JOB_USER, timeoutMs: 60_000, javaHeapMb: 256, xvfb: true, ...sandbox }), (inputs) =>
+      sandbox: observedSandbox(new ProcessSandbox({ root: scratch, runAs: JOB_USER, timeoutMs: 60_000, javaHeapMb: 256, xvfb: true, readOnlyPaths: imagejPaths(jar), ...sandbox }), (inputs) =>
         started.push(inputs.get("macro.ijm") ?? ""),
       ),
       downsample: downsampleImageFile,

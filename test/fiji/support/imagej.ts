@@ -19,6 +19,12 @@ export async function installImageJ(): Promise<{ jar: string; ms: number }> {
 }
 
 /**
+ * What a job must read of the test's ImageJ: the jar's folder, bound read-only into the sandbox
+ * (FIJI_READ_ONLY_PATHS). A checkout under /tmp would otherwise be hidden by the job's private /tmp.
+ */
+export const imagejPaths = (jar: string): string[] => [path.dirname(jar)];
+
+/**
  * The unprivileged user jobs run as (Debian's "nobody"). The sandbox needs the tests to run as root: it makes
  * the job's namespaces, then drops to this user.
  */
