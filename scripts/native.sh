@@ -14,6 +14,9 @@
 # Needs: curl, tar, sha256sum, cmake (>= 3.13), a C++17 compiler (g++ or clang++), make or ninja.
 #
 #   scripts/native.sh            builds what is missing and prints the addon's path
+#   scripts/native.sh opencv     builds only OpenCV (needs no node_modules) and prints its prefix: an image
+#                                build runs it before copying package.json, so a dependency change does not
+#                                rebuild OpenCV
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -80,6 +83,11 @@ if [ ! -f "$PREFIX/.complete" ]; then
   mv "$work/install" "$PREFIX"
   touch "$PREFIX/.complete"
   log "OpenCV built in $(seconds_since "$t0") s"
+fi
+
+if [ "${1:-}" = "opencv" ]; then
+  echo "$PREFIX"
+  exit 0
 fi
 
 # The addon: rebuilt when its sources, the OpenCV build or the Node-API headers change.
