@@ -48,6 +48,7 @@ function literalKeys(value: unknown, what: string): string[] {
 /** Read by the fiji service, deliberately not set by Terraform: the image sets them, or the default is right. */
 const FIJI_NOT_SET: Record<string, string> = {
   FIJI_EXECUTABLES: "image",
+  FIJI_READ_ONLY_PATHS: "the image keeps Fiji in /opt, outside the folders a job gets private copies of",
   FIJI_RUN_AS: "image",
   FIJI_SCRATCH_ROOT: "image",
   FIJI_JAVA_HEAP_MB: "image",
