@@ -308,8 +308,10 @@ build() {
     echo "$name emingest-$name:local"
   done
   # Bounded cache: images replaced by these builds go, and BuildKit keeps its most recent 8 GB.
-  "$DOCKER" image prune -f > /dev/null
-  "$DOCKER" builder prune -f --keep-storage 8GB > /dev/null
+  # A prune that fails (BuildKit has been seen to lose track of a snapshot after a daemon was killed) leaves
+  # the images built: it is said, not fatal; `EMINGEST_DOCKER_PRUNE=1 scripts/images.sh` empties the cache.
+  "$DOCKER" image prune -f > /dev/null 2> "$dir/prune.log" || log "warning: image prune failed: $(tail -1 "$dir/prune.log")"
+  "$DOCKER" builder prune -f --keep-storage 8GB > /dev/null 2> "$dir/prune.log" || log "warning: build cache prune failed ($(tail -1 "$dir/prune.log")); EMINGEST_DOCKER_PRUNE=1 bash scripts/images.sh empties $DATA_ROOT"
 }
 
 all() {
