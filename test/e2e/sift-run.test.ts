@@ -1,7 +1,8 @@
 // `emingest run --detector sift` through the real CLI on the generated sample stack (the same stack as
 // local-run.test.ts): SIFT features are what the run stored, alignment is within the same bound against the
 // ground truth, the raw volume tensorstore reads equals the aligned stack computed independently by native
-// OpenCV + numpy (e2e_expected.py) voxel for voxel, and a bad --detector is one line naming the field.
+// OpenCV + numpy (e2e_expected.py) voxel for voxel, a bad --detector is one line naming the field, and the
+// same output folder with the other detector is refused.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -66,6 +67,14 @@ test("emingest run --detector sift: 16 slices of 1024x1024 -> aligned volume tha
   });
   t.diagnostic(`sift: worst corner error vs ground truth: ${worst.toFixed(3)} px`);
   assert.ok(worst <= 0.5, `worst corner error ${worst} px > 0.5 px`);
+
+  // The same folder with the other detector is another run (the detector is part of the config, so of the
+  // run id): refused by name before anything is written, so AKAZE features never meet these SIFT ones.
+  const volume = await checksums(out);
+  const other = await runCli(["run", slices, "--out", out, "--detector", "akaze", "--raw", "--keep-tmp"]);
+  assert.equal(other.code, 1);
+  assert.match(other.stderr, /^emingest: .*out: the output folder holds emingest run run-[0-9a-f]{12}, made from other slices or settings than run run-[0-9a-f]{12}; choose another folder\n$/);
+  assert.deepEqual(await checksums(out), volume);
 
   const diffs = await runPythonJson<Record<string, ScaleDiff[]>>("e2e_expected.py", [slices, out, "0", "8"]);
   assert.ok(diffs.raw.length >= 3, JSON.stringify(diffs));
