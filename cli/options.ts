@@ -25,6 +25,7 @@ run options (clio_ingest names in brackets):
   --downsample N          integer xy downsampling of the input slices (default 1)
   --clahe CLIP            CLAHE clip limit, 0 = off (default 0)
   --skip-align            do not align; slices are stacked as they are
+  --detector D            keypoint detector: akaze (default) or sift (OpenCV's SIFT, as in Fiji)
   --max-failed-pair-share S  stop when more than this share of the pairs (z-1, z) fail (default 0.1; 1 = any)
   --max-consecutive-bad N    stop when more than N slices in a row are bad (default 2)
   --raw                   also write a lossless raw pyramid (ng/raw)
@@ -107,6 +108,7 @@ function parseRun(args: readonly string[]): RunCommand {
     downsample: { type: "string" },
     clahe: { type: "string" },
     "skip-align": { type: "boolean" },
+    detector: { type: "string" },
     "max-failed-pair-share": { type: "string" },
     "max-consecutive-bad": { type: "string" },
     raw: { type: "boolean" },
@@ -133,7 +135,10 @@ function parseRun(args: readonly string[]): RunCommand {
   const policy: Record<string, number> = {};
   if (values["max-failed-pair-share"] !== undefined) policy.maxFailedPairShare = num("--max-failed-pair-share", values["max-failed-pair-share"]);
   if (values["max-consecutive-bad"] !== undefined) policy.maxConsecutiveBad = int("--max-consecutive-bad", values["max-consecutive-bad"]);
-  if (Object.keys(policy).length > 0) overrides.align = policy;
+  const align: Record<string, unknown> = { ...policy };
+  // The config parser names the allowed detectors, so a bad --detector is reported there.
+  if (values.detector !== undefined) align.detector = values.detector;
+  if (Object.keys(align).length > 0) overrides.align = align;
   if (values.raw) overrides.raw = true;
   if (values["jpeg-quality"] !== undefined) overrides.jpegQuality = int("--jpeg-quality", values["jpeg-quality"]);
   if (values.window16 !== undefined) overrides.window16 = numbers("--window16", values.window16, 2);

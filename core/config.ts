@@ -1,5 +1,6 @@
 // The ingest config: parsed and validated once at the boundary, with the path of the field in every error
 // (HOUSE-STYLE.md rules 6 and 8). The same shape is an ingest.json in a bucket or a set of CLI options.
+import { DETECTORS } from "./align/descriptors.js";
 import { DEFAULT_ALIGN_PARAMS, type AlignParams } from "./align/params.js";
 import { PermanentError } from "./errors.js";
 import { MAX_RESOLUTION_NM, MIN_RESOLUTION_NM } from "./precomputed/volume-limits.js";
@@ -42,6 +43,8 @@ export interface AlignConfig {
   minInlierRatio: number;
   minNumInliers: number;
   expectedModel: AlignParams["expectedModel"];
+  /** Keypoint detector: "akaze" (default) or "sift" (OpenCV's SIFT, float descriptors, L2 ratio matching). */
+  detector: AlignParams["detector"];
   /**
    * The alignment policy (align/alignment-policy.ts): the run stops when more than this share of the
    * pairs (z-1, z) failed. 1 accepts any share.
@@ -70,6 +73,7 @@ export const DEFAULT_CONFIG: IngestConfig = {
     minInlierRatio: DEFAULT_ALIGN_PARAMS.minInlierRatio,
     minNumInliers: DEFAULT_ALIGN_PARAMS.minNumInliers,
     expectedModel: DEFAULT_ALIGN_PARAMS.expectedModel,
+    detector: DEFAULT_ALIGN_PARAMS.detector,
     maxFailedPairShare: 0.1,
     maxConsecutiveBad: 2,
   },
@@ -147,6 +151,7 @@ function parseAlign(input: unknown, where: string): AlignConfig {
     minInlierRatio: field.number("minInlierRatio", d.minInlierRatio, 0, 1),
     minNumInliers: field.int("minNumInliers", d.minNumInliers, 3, 100000),
     expectedModel: expectedModel as AlignConfig["expectedModel"],
+    detector: field.oneOf("detector", DETECTORS, d.detector),
     maxFailedPairShare: field.number("maxFailedPairShare", d.maxFailedPairShare, 0, 1),
     maxConsecutiveBad: field.int("maxConsecutiveBad", d.maxConsecutiveBad, 0, MAX_CONSECUTIVE_BAD),
   };

@@ -20,6 +20,7 @@ const TIERS = {
     "e2e/",
     "hostile/",
     "align/native-opencv.test.js",
+    "align/sift-opencv.test.js",
     "align/warp.test.js",
     "precomputed/interop.test.js",
     "precomputed/downsample.test.js",
