@@ -28,6 +28,7 @@ run options (clio_ingest names in brackets):
   --max-failed-pair-share S  stop when more than this share of the pairs (z-1, z) fail (default 0.1; 1 = any)
   --max-consecutive-bad N    stop when more than N slices in a row are bad (default 2)
   --raw                   also write a lossless raw pyramid (ng/raw)
+  --zarr                  also write a lossless OME-Zarr 0.5 copy (ng/zarr: zarr v3, sharded, zstd)
   --jpeg-quality Q        JPEG quality of the viewing pyramid (default 90)
   --window16 LO,HI        16-bit input: percentiles mapped to 0 and 255 (default 0.5,99.5)
   --window16-scope S      stack (one window for all slices, default) or slice (each slice its own)
@@ -110,6 +111,7 @@ function parseRun(args: readonly string[]): RunCommand {
     "max-failed-pair-share": { type: "string" },
     "max-consecutive-bad": { type: "string" },
     raw: { type: "boolean" },
+    zarr: { type: "boolean" },
     "jpeg-quality": { type: "string" },
     window16: { type: "string" },
     "window16-scope": { type: "string" },
@@ -135,6 +137,7 @@ function parseRun(args: readonly string[]): RunCommand {
   if (values["max-consecutive-bad"] !== undefined) policy.maxConsecutiveBad = int("--max-consecutive-bad", values["max-consecutive-bad"]);
   if (Object.keys(policy).length > 0) overrides.align = policy;
   if (values.raw) overrides.raw = true;
+  if (values.zarr) overrides.zarr = true;
   if (values["jpeg-quality"] !== undefined) overrides.jpegQuality = int("--jpeg-quality", values["jpeg-quality"]);
   if (values.window16 !== undefined) overrides.window16 = numbers("--window16", values.window16, 2);
   // The config parser names the allowed values: it says what is wrong with "--window16-scope" too.
