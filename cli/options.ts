@@ -27,7 +27,8 @@ run options (clio_ingest names in brackets):
   --skip-align            do not align; slices are stacked as they are
   --max-failed-pair-share S  stop when more than this share of the pairs (z-1, z) fail (default 0.1; 1 = any)
   --max-consecutive-bad N    stop when more than N slices in a row are bad (default 2)
-  --raw                   also write a lossless raw pyramid (ng/raw)
+  --raw                   also write a lossless pyramid (ng/raw)
+  --raw-encoding E        its chunks: png (default; smaller) or gzip (raw voxels, gzipped shards)
   --zarr                  also write a lossless OME-Zarr 0.5 copy (ng/zarr: zarr v3, sharded, zstd)
   --jpeg-quality Q        JPEG quality of the viewing pyramid (default 90)
   --window16 LO,HI        16-bit input: percentiles mapped to 0 and 255 (default 0.5,99.5)
@@ -112,6 +113,7 @@ function parseRun(args: readonly string[]): RunCommand {
     "max-consecutive-bad": { type: "string" },
     raw: { type: "boolean" },
     zarr: { type: "boolean" },
+    "raw-encoding": { type: "string" },
     "jpeg-quality": { type: "string" },
     window16: { type: "string" },
     "window16-scope": { type: "string" },
@@ -138,6 +140,8 @@ function parseRun(args: readonly string[]): RunCommand {
   if (Object.keys(policy).length > 0) overrides.align = policy;
   if (values.raw) overrides.raw = true;
   if (values.zarr) overrides.zarr = true;
+  // The config parser names the allowed values.
+  if (values["raw-encoding"] !== undefined) overrides.rawEncoding = values["raw-encoding"];
   if (values["jpeg-quality"] !== undefined) overrides.jpegQuality = int("--jpeg-quality", values["jpeg-quality"]);
   if (values.window16 !== undefined) overrides.window16 = numbers("--window16", values.window16, 2);
   // The config parser names the allowed values: it says what is wrong with "--window16-scope" too.

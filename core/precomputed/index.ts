@@ -26,7 +26,8 @@ export {
   type MinishardEntry,
 } from "./shard-reader.js";
 export { cubeSharding, PRESHIFT_BITS, type CubeSharding } from "./cube-sharding.js";
-export { encodeRawChunk, decodeRawChunk, encodeJpegChunk, decodeJpegChunk, encodeChunk, type ChunkEncoding } from "./chunk-encoding.js";
+export { encodeRawChunk, decodeRawChunk, encodeJpegChunk, decodeJpegChunk, encodeChunk, type ChunkEncoding, type LosslessEncoding } from "./chunk-encoding.js";
+export { encodePngChunk, decodePngChunk, PNG_DEFLATE_LEVEL } from "./png-chunk.js";
 export { downsampleMean, downsampledSize } from "./downsample.js";
 export { voxelBlock, voxelCount, extractBox, extractBoxInto, placeBox, type VoxelBlock } from "./voxel-box.js";
 export { planPyramid, listCubes, cubeBoxAt, type PlanOptions, type ScalePlan, type PyramidPlan } from "./pyramid-plan.js";
