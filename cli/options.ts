@@ -28,7 +28,9 @@ run options (clio_ingest names in brackets):
   --detector D            keypoint detector: akaze (default) or sift (OpenCV's SIFT, as in Fiji)
   --max-failed-pair-share S  stop when more than this share of the pairs (z-1, z) fail (default 0.1; 1 = any)
   --max-consecutive-bad N    stop when more than N slices in a row are bad (default 2)
-  --raw                   also write a lossless raw pyramid (ng/raw)
+  --raw                   also write a lossless pyramid (ng/raw)
+  --raw-encoding E        its chunks: png (default; smaller) or gzip (raw voxels, gzipped shards)
+  --zarr                  also write a lossless OME-Zarr 0.5 copy (ng/zarr: zarr v3, sharded, zstd)
   --jpeg-quality Q        JPEG quality of the viewing pyramid (default 90)
   --window16 LO,HI        16-bit input: percentiles mapped to 0 and 255 (default 0.5,99.5)
   --window16-scope S      stack (one window for all slices, default) or slice (each slice its own)
@@ -112,6 +114,8 @@ function parseRun(args: readonly string[]): RunCommand {
     "max-failed-pair-share": { type: "string" },
     "max-consecutive-bad": { type: "string" },
     raw: { type: "boolean" },
+    zarr: { type: "boolean" },
+    "raw-encoding": { type: "string" },
     "jpeg-quality": { type: "string" },
     window16: { type: "string" },
     "window16-scope": { type: "string" },
@@ -140,6 +144,9 @@ function parseRun(args: readonly string[]): RunCommand {
   if (values.detector !== undefined) align.detector = values.detector;
   if (Object.keys(align).length > 0) overrides.align = align;
   if (values.raw) overrides.raw = true;
+  if (values.zarr) overrides.zarr = true;
+  // The config parser names the allowed values.
+  if (values["raw-encoding"] !== undefined) overrides.rawEncoding = values["raw-encoding"];
   if (values["jpeg-quality"] !== undefined) overrides.jpegQuality = int("--jpeg-quality", values["jpeg-quality"]);
   if (values.window16 !== undefined) overrides.window16 = numbers("--window16", values.window16, 2);
   // The config parser names the allowed values: it says what is wrong with "--window16-scope" too.

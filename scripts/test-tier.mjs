@@ -27,6 +27,7 @@ const TIERS = {
     "precomputed/limits.test.js",
     "precomputed/memory.test.js",
     "report/csv.test.js",
+    "zarr/interop.test.js",
   ],
 };
 

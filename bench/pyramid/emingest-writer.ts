@@ -32,7 +32,8 @@ function benchPlan(size: Vec3, cube: number): PyramidPlan {
 function benchTarget(encoding: string, quality: number, put: PutFn): VolumeTarget {
   if (encoding === "jpeg") return { encoding: "jpeg", jpegQuality: quality, put };
   if (encoding === "raw") return { encoding: "raw", dataEncoding: "gzip", put };
-  throw new RangeError(`encoding must be jpeg or raw, got ${encoding}`);
+  if (encoding === "png") return { encoding: "png", put };
+  throw new RangeError(`encoding must be jpeg, raw or png, got ${encoding}`);
 }
 
 function dirPut(root: string): PutFn {

@@ -9,6 +9,7 @@ import { keys } from "./keys.js";
 import type { RunManifest } from "./manifest.js";
 import { recordingStore } from "./output-ledger.js";
 import { volumeTargets, type RunPlan } from "./run-plan.js";
+import { zarrBlockWriters } from "../zarr/index.js";
 import type { PyramidTask } from "./tasks.js";
 
 /** `outputs`: the shard files (or chunks) the task wrote, with sizes: the run's ledger (output-ledger.ts). */
@@ -27,7 +28,13 @@ export async function pyramidTask(task: PyramidTask, deps: TaskDeps, cache: Meta
     voxels.set(tile, k * w * h);
   }
   const volumes = recordingStore(deps.out);
-  const handoff = await writeCube({ plan: plan.pyramid, cube: task.cube, voxels, targets: volumeTargets(manifest.config, volumes.store) });
+  const handoff = await writeCube({
+    plan: plan.pyramid,
+    cube: task.cube,
+    voxels,
+    targets: volumeTargets(manifest.config, volumes.store),
+    blockWriters: zarrBlockWriters(manifest.config.zarr, plan.pyramid, volumes.store),
+  });
   if (handoff) await deps.out.put(keys.cubeTop(task.cube), handoff.block.data);
   return { voxels: voxels.length, outputs: volumes.written };
 }

@@ -1,5 +1,6 @@
 // The `info` file of a neuroglancer_multiscale_volume (volume.md, "info JSON file specification").
 // uint8 image, one channel, voxel_offset 0 at every scale, one chunk size per scale (required when sharded).
+import type { ChunkEncoding } from "./chunk-encoding.js";
 import type { PyramidPlan } from "./pyramid-plan.js";
 import type { ShardingSpec } from "./sharding.js";
 import { jpegQualityOf, targetSharding, type VolumeEncoding } from "./volume-target.js";
@@ -10,7 +11,7 @@ export interface ScaleInfo {
   resolution: [number, number, number];
   voxel_offset: [number, number, number];
   chunk_sizes: Array<[number, number, number]>;
-  encoding: "raw" | "jpeg";
+  encoding: ChunkEncoding;
   /** Read by tensorstore when it writes; neuroglancer ignores it. */
   jpeg_quality?: number;
   sharding?: ShardingSpec;

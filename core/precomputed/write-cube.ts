@@ -15,7 +15,12 @@ export interface CubeTask {
   voxels: Uint8Array;
   /** One or more volumes (e.g. ng/jpeg/ and ng/raw/) written from the same voxels. */
   targets: readonly VolumeTarget[];
+  /** Other formats written from the same blocks (the OME-Zarr copy, core/zarr/), after the targets. */
+  blockWriters?: readonly BlockWriter[];
 }
+
+/** Writes scale s of the pyramid from a block that holds whole output files of that scale. */
+export type BlockWriter = (s: number, block: VoxelBlock) => Promise<void>;
 
 export interface CubeHandoff {
   cube: [number, number, number];
@@ -29,7 +34,10 @@ export async function writeCube(task: CubeTask): Promise<CubeHandoff | undefined
   let block = voxelBlock(task.voxels, box0.begin, [0, 1, 2].map((d) => box0.end[d] - box0.begin[d]) as [number, number, number]);
   const lastScale = plan.handoffScale ?? plan.topCubeScale;
   for (let s = 0; s <= lastScale; s++) {
-    if (s <= plan.topCubeScale) await writeScaleBlock(plan.scales[s], plan.chunk, block, targets);
+    if (s <= plan.topCubeScale) {
+      await writeScaleBlock(plan.scales[s], plan.chunk, block, targets);
+      for (const write of task.blockWriters ?? []) await write(s, block);
+    }
     if (s === lastScale) break;
     const next = downsampleMean(block.data, block.size, plan.scales[s + 1].factor);
     const box = cubeBoxAt(plan, cube, s + 1);

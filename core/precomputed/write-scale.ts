@@ -5,6 +5,7 @@
 import { mapLimit } from "../util/map-limit.js";
 import { chunkBox, boxSize, unshardedChunkName, type VoxelBox } from "./chunk-key.js";
 import { encodeJpegChunkInto, jpegBufferSize } from "./chunk-encoding.js";
+import { encodePngChunk } from "./png-chunk.js";
 import { compressedMortonCode, type Vec3 } from "./morton.js";
 import type { ScalePlan } from "./pyramid-plan.js";
 import { ShardAssembler, shardOrder } from "./shard-encoder.js";
@@ -83,7 +84,12 @@ export async function writeScaleBlock(scale: ScalePlan, chunk: Vec3, block: Voxe
     const voxelBuf = view ? undefined : voxelPool.take();
     const voxels = view ?? extractBoxInto(block, box, voxelBuf!);
     const releaseVoxels = voxelBuf ? () => voxelPool.give(voxelBuf) : noop;
-    if (target.encoding !== "jpeg") return { data: voxels, release: releaseVoxels };
+    if (target.encoding === "raw") return { data: voxels, release: releaseVoxels };
+    if (target.encoding === "png") {
+      const data = encodePngChunk(voxels, boxSize(box));
+      releaseVoxels();
+      return { data, release: noop };
+    }
     const jpegBuf = jpegPool.take();
     try {
       const data = await encodeJpegChunkInto(voxels, boxSize(box), jpegQualityOf(target), jpegBuf);
@@ -99,7 +105,7 @@ export async function writeScaleBlock(scale: ScalePlan, chunk: Vec3, block: Voxe
       // put may keep the bytes it is given (an in-memory store does): hand it buffers of their own.
       await mapLimit(cells, ENCODE_CONCURRENCY, async (g) => {
         const box = chunkBox(g, chunk, scale.size);
-        if (target.encoding !== "jpeg") return target.put(prefix + unshardedChunkName(box), extractBox(block, box));
+        if (target.encoding === "raw") return target.put(prefix + unshardedChunkName(box), extractBox(block, box));
         const encoded = await encodeBox(box, target);
         const bytes = encoded.data.slice();
         encoded.release();
