@@ -3,6 +3,7 @@
 import { PermanentError } from "../errors.js";
 import { cubeBoxAt, writeCube } from "../precomputed/index.js";
 import type { OutputSizes } from "../run-details.js";
+import { NO_PROBE } from "../util/probe.js";
 import type { MetadataCache } from "./cache.js";
 import type { TaskDeps } from "./deps.js";
 import { keys } from "./keys.js";
@@ -17,6 +18,7 @@ export async function pyramidTask(task: PyramidTask, deps: TaskDeps, cache: Meta
   const plan = await cache.read<RunPlan>(deps.out, task.run, keys.plan, "the run was not planned");
   const box = cubeBoxAt(plan.pyramid, task.cube, 0);
   const [w, h, d] = [0, 1, 2].map((i) => box.end[i] - box.begin[i]);
+  const probe = deps.probe ?? NO_PROBE;
   const voxels = new Uint8Array(w * h * d);
   for (let k = 0; k < d; k++) {
     const z = plan.firstZ + box.begin[2] + k;
@@ -24,10 +26,10 @@ export async function pyramidTask(task: PyramidTask, deps: TaskDeps, cache: Meta
     const tile = await deps.out.get(key);
     if (!tile) throw new PermanentError(`${key} is missing: slice ${z} was not rendered`);
     if (tile.length !== w * h) throw new PermanentError(`${key} holds ${tile.length} bytes, expected ${w}x${h}`);
-    voxels.set(tile, k * w * h);
+    probe.stepSync("cube-assembly", () => voxels.set(tile, k * w * h));
   }
   const volumes = recordingStore(deps.out);
-  const handoff = await writeCube({ plan: plan.pyramid, cube: task.cube, voxels, targets: volumeTargets(manifest.config, volumes.store) });
+  const handoff = await writeCube({ plan: plan.pyramid, cube: task.cube, voxels, targets: volumeTargets(manifest.config, volumes.store), probe });
   if (handoff) await deps.out.put(keys.cubeTop(task.cube), handoff.block.data);
   return { voxels: voxels.length, outputs: volumes.written };
 }

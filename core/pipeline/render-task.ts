@@ -2,6 +2,7 @@
 // CLAHE, and writes it as tiles of one cube's xy extent, so each pyramid task reads one tile per slice.
 import { clahe, warpToBox } from "../align/index.js";
 import type { Gray8 } from "../image/gray.js";
+import { NO_PROBE } from "../util/probe.js";
 import type { MetadataCache } from "./cache.js";
 import type { TaskDeps } from "./deps.js";
 import { keys } from "./keys.js";
@@ -15,16 +16,17 @@ export async function renderTask(task: RenderTask, deps: TaskDeps, cache: Metada
   const plan = await cache.read<RunPlan>(deps.out, task.run, keys.plan, "the run was not planned");
   const index = task.z - plan.firstZ;
   const source = plan.sources[index];
+  const probe = deps.probe ?? NO_PROBE;
   const image = await loadSlice(deps, manifest, source);
-  let aligned = await warpToBox(image, plan.globals[source - plan.firstZ], plan.box);
-  if (manifest.config.claheClip > 0) {
-    aligned = await clahe(aligned, manifest.config.claheClip, [manifest.config.claheTiles, manifest.config.claheTiles]);
-  }
+  const warped = await probe.step("warp", () => warpToBox(image, plan.globals[source - plan.firstZ], plan.box));
+  const { claheClip, claheTiles } = manifest.config;
+  const aligned = claheClip > 0 ? await probe.step("clahe", () => clahe(warped, claheClip, [claheTiles, claheTiles])) : warped;
   const [cx, cy] = plan.pyramid.cube;
   let tiles = 0;
   for (let ty = 0; ty * cy < aligned.height; ty++) {
     for (let tx = 0; tx * cx < aligned.width; tx++) {
-      await deps.out.put(keys.tile(task.z, tx, ty), cutTile(aligned, tx * cx, ty * cy, cx, cy));
+      const tile = probe.stepSync("tile-cut", () => cutTile(aligned, tx * cx, ty * cy, cx, cy));
+      await deps.out.put(keys.tile(task.z, tx, ty), tile);
       tiles++;
     }
   }
