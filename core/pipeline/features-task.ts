@@ -4,7 +4,6 @@ import { encodeFeatures, extractFeatures } from "../align/index.js";
 import { NO_PROBE } from "../util/probe.js";
 import type { MetadataCache } from "./cache.js";
 import type { TaskDeps } from "./deps.js";
-import { keepDecoded } from "./decoded-slice.js";
 import { keys } from "./keys.js";
 import { loadSlice } from "./load-slice.js";
 import type { RunManifest } from "./manifest.js";
@@ -14,7 +13,6 @@ export async function featuresTask(task: FeaturesTask, deps: TaskDeps, cache: Me
   const manifest = await cache.read<RunManifest>(deps.out, task.run, keys.manifest, "the run was not enumerated");
   const image = await loadSlice(deps, manifest, task.z);
   const features = await (deps.probe ?? NO_PROBE).step("features", () => extractFeatures(image, manifest.config.align));
-  await keepDecoded(deps, task.z, image);
   await deps.out.put(keys.features(task.z), encodeFeatures(features));
   return { keypoints: features.count };
 }

@@ -5,8 +5,6 @@ export const keys = {
   manifest: "report/manifest.json",
   plan: "tmp/plan.json",
   features: (z: number) => `tmp/features/${z}.bin`,
-  /** Slice z as the features task loaded it (decoded-slice.ts), read by render tasks. */
-  decoded: (z: number) => `tmp/decoded/${z}.raw`,
   tile: (z: number, tx: number, ty: number) => `tmp/render/${z}/${tx}_${ty}.raw`,
   cubeTop: (cube: readonly number[]) => `tmp/top/${cube.join("_")}.raw`,
   tmpPrefix: "tmp/",

@@ -6,7 +6,7 @@ import { NO_PROBE } from "../util/probe.js";
 import type { MetadataCache } from "./cache.js";
 import type { TaskDeps } from "./deps.js";
 import { keys } from "./keys.js";
-import { loadDecoded } from "./decoded-slice.js";
+import { loadSlice } from "./load-slice.js";
 import type { RunManifest } from "./manifest.js";
 import type { RunPlan } from "./run-plan.js";
 import type { RenderTask } from "./tasks.js";
@@ -17,7 +17,7 @@ export async function renderTask(task: RenderTask, deps: TaskDeps, cache: Metada
   const index = task.z - plan.firstZ;
   const source = plan.sources[index];
   const probe = deps.probe ?? NO_PROBE;
-  const image = await loadDecoded(deps, manifest, source);
+  const image = await loadSlice(deps, manifest, source);
   const warped = await probe.step("warp", () => warpToBox(image, plan.globals[source - plan.firstZ], plan.box));
   const { claheClip, claheTiles } = manifest.config;
   const aligned = claheClip > 0 ? await probe.step("clahe", () => clahe(warped, claheClip, [claheTiles, claheTiles])) : warped;

@@ -11,10 +11,10 @@ import type { RunPlan } from "./run-plan.js";
 /** Deletes in flight at once. */
 const DELETE_CONCURRENCY = 32;
 
-/** Every tmp/ key the tasks of the run write, except the plan: features, decoded slices, rendered tiles, cube handoffs. */
+/** Every tmp/ key the tasks of the run write, except the plan: features, rendered tiles, cube handoffs. */
 export function taskTmpKeys(manifest: RunManifest, plan: RunPlan): string[] {
   const zs = manifest.slices.map((s) => s.z);
-  const features = manifest.config.skipAlign ? [] : zs.flatMap((z) => [keys.features(z), keys.decoded(z)]);
+  const features = manifest.config.skipAlign ? [] : zs.map((z) => keys.features(z));
   // render-task.ts cuts the box into tiles of the cube's xy extent, from (0, 0).
   const [cx, cy] = plan.pyramid.cube;
   const across = Math.ceil(plan.box.width / cx);

@@ -3,7 +3,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { parseIngestConfig } from "../../core/config.js";
-import { keys } from "../../core/pipeline/keys.js";
 import { runIngest } from "../../core/pipeline/sequence.js";
 import { silentProgress } from "../../core/pipeline/stage-runner.js";
 import type { Probe, StepName } from "../../core/util/probe.js";
@@ -36,10 +35,9 @@ test("a probed run names every in-task step and writes the same bytes as an unpr
   const probed = { ...memoryDeps(source), probe };
   await runIngest(probed, { config, runner: new InProcessRunner(probed), progress: silentProgress, now: FIXED_NOW });
 
-  // 4 slices, each decoded and downsampled once: the render tasks read the features tasks' copies
-  // (core/pipeline/decoded-slice.ts).
-  assert.equal(probe.counts.get("decode"), 4);
-  assert.equal(probe.counts.get("downsample"), 4);
+  // 4 slices, each decoded and downsampled once for features and once for render.
+  assert.equal(probe.counts.get("decode"), 8);
+  assert.equal(probe.counts.get("downsample"), 8);
   assert.equal(probe.counts.get("features"), 4);
   assert.equal(probe.counts.get("warp"), 4);
   assert.equal(probe.counts.get("clahe"), 4);
@@ -48,26 +46,4 @@ test("a probed run names every in-task step and writes the same bytes as an unpr
   }
   assert.equal(probe.counts.get("window16"), undefined, "8-bit slices are not windowed");
   assert.deepEqual(probed.out.snapshot(), plain.out.snapshot());
-});
-
-test("a render task whose decoded copy is gone decodes the slice again, to the same bytes", async () => {
-  const source = await sampleSource(3, 256);
-  const config = parseIngestConfig({ cube: 64, claheClip: 2 });
-  const whole = memoryDeps(source);
-  await runIngest(whole, { config, runner: new InProcessRunner(whole), progress: silentProgress, now: FIXED_NOW });
-
-  const probe = recordingProbe();
-  const deps = { ...memoryDeps(source), probe };
-  // The runner drops each decoded copy as soon as the features stage has written it.
-  const runner = new InProcessRunner(deps);
-  const dropping = {
-    runStage: async (stage: string, tasks: Parameters<InProcessRunner["runStage"]>[1]) => {
-      const failed = await runner.runStage(stage, tasks);
-      if (stage === "features") for (const z of [0, 1, 2]) await deps.out.delete(keys.decoded(z));
-      return failed;
-    },
-  };
-  await runIngest(deps, { config, runner: dropping, progress: silentProgress, now: FIXED_NOW });
-  assert.equal(probe.counts.get("decode"), 6, "3 decodes for features, 3 again for render");
-  assert.deepEqual(deps.out.snapshot(), whole.out.snapshot());
 });
