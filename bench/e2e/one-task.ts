@@ -14,6 +14,13 @@ import { parseTaskId, taskFor } from "../../core/pipeline/tasks.js";
 
 const MiB = 1024 * 1024;
 
+/** Peak RSS of this process image (/proc VmHWM, which exec resets; getrusage's maxRSS can keep the parent's from before exec). */
+function vmHwmMiB(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
+  if (!m) throw new Error("no VmHWM in /proc/self/status");
+  return Math.round(Number(m[1]) / 1024);
+}
+
 async function main([slices, out, id]: readonly string[]): Promise<void> {
   const key = parseTaskId(id ?? "");
   if (!slices || !out || !key) throw new Error("usage: one-task.js <slices-dir> <out-dir> <task-id>");
@@ -26,11 +33,10 @@ async function main([slices, out, id]: readonly string[]): Promise<void> {
   await route(taskFor(run, key));
   const cpu = process.cpuUsage(cpu0);
   runs.close();
-  const usage = process.resourceUsage();
   console.log(
     JSON.stringify({
       task: id,
-      peakRssMiB: Math.round(usage.maxRSS / 1024),
+      peakRssMiB: vmHwmMiB(),
       rssBeforeMiB: Math.round(before / MiB),
       cpuS: (cpu.user + cpu.system) / 1e6,
       wallS: (performance.now() - started) / 1000,
