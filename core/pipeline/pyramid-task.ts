@@ -11,6 +11,7 @@ import type { RunManifest } from "./manifest.js";
 import { recordingStore } from "./output-ledger.js";
 import { volumeTargets, type RunPlan } from "./run-plan.js";
 import type { PyramidTask } from "./tasks.js";
+import { tileSpan } from "./tile-slab.js";
 
 /** `outputs`: the shard files (or chunks) the task wrote, with sizes: the run's ledger (output-ledger.ts). */
 export async function pyramidTask(task: PyramidTask, deps: TaskDeps, cache: MetadataCache): Promise<{ voxels: number; outputs: OutputSizes }> {
@@ -22,10 +23,12 @@ export async function pyramidTask(task: PyramidTask, deps: TaskDeps, cache: Meta
   const voxels = new Uint8Array(w * h * d);
   for (let k = 0; k < d; k++) {
     const z = plan.firstZ + box.begin[2] + k;
-    const key = keys.tile(z, task.cube[0], task.cube[1]);
-    const tile = await deps.out.get(key);
+    const key = keys.slab(z);
+    const span = tileSpan(plan.box.width, plan.box.height, plan.pyramid.cube[0], plan.pyramid.cube[1], task.cube[0], task.cube[1]);
+    if (span.width !== w || span.height !== h) throw new Error(`${key}: tile (${task.cube[0]}, ${task.cube[1]}) is ${span.width}x${span.height}, the cube ${w}x${h}`);
+    const tile = await deps.out.getRange(key, span.offset, w * h);
     if (!tile) throw new PermanentError(`${key} is missing: slice ${z} was not rendered`);
-    if (tile.length !== w * h) throw new PermanentError(`${key} holds ${tile.length} bytes, expected ${w}x${h}`);
+    if (tile.length !== w * h) throw new PermanentError(`${key} is too short: ${tile.length} bytes of the ${w}x${h} tile at offset ${span.offset}`);
     probe.stepSync("cube-assembly", () => voxels.set(tile, k * w * h));
   }
   const volumes = recordingStore(deps.out);
