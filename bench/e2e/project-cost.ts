@@ -3,7 +3,10 @@
 // constant below or an option; BENCHMARKS.md "The headline" prints the result next to clio_ingest's.
 //
 //   node dist/bench/e2e/run.js ... | tail -1 > e2e.json
-//   node dist/bench/e2e/project-cost.js --from e2e.json [--slices 10000] [--width 8000] [--height 6000] [--cube 512]
+//   node dist/bench/e2e/project-cost.js --from e2e.json [--slices 10000] [--width 8000] [--height 6000] [--cube 512] [--layout slab|tiles]
+//
+// --layout: how render hands slices to the pyramid tasks: "slab" (now: one object per slice, read by range,
+// core/pipeline/tile-slab.ts) or "tiles" (before d0afe07: one object per slice and cube column).
 //
 // The model: a task's CPU time is a per-slice part that does not grow with the slice (AKAZE runs on a copy
 // of at most align.maxSize 1024 px a side; matching; run state) plus a per-byte part (decode, warp, CLAHE,
@@ -60,6 +63,8 @@ function main(argv: readonly string[]): void {
   const width = Number(opt("width", "8000"));
   const height = Number(opt("height", "6000"));
   const cube = Number(opt("cube", "512"));
+  const layout = opt("layout", "slab");
+  if (layout !== "slab" && layout !== "tiles") throw new Error(`--layout must be slab or tiles, got ${layout}`);
 
   const sum = (steps: Record<string, number> | undefined, only?: (step: string) => boolean) =>
     Object.entries(steps ?? {}).reduce((n, [k, v]) => n + (only && !only(k) ? 0 : v), 0);
@@ -77,13 +82,14 @@ function main(argv: readonly string[]): void {
   const stages = Object.keys(e2e.stages);
   const cpuS = stages.reduce((n, s) => n + stageCpu(s), 0);
 
-  // Tasks and objects (core/pipeline/stages.ts, render-task.ts: one tile per slice per cube column).
+  // Tasks and objects (core/pipeline/stages.ts; render-task.ts: one object per slice, or per slice and cube column before).
   const columns = Math.ceil(width / cube) * Math.ceil(height / cube);
   const cubes = columns * Math.ceil(slices / cube);
   const tasks = 3 * slices + cubes;
-  const tilePuts = slices * columns;
+  const tilePuts = layout === "slab" ? slices : slices * columns;
+  const tileGets = slices * columns;
   const classA = tilePuts + slices /* features */ + cubes * 8 /* shard files over the scales a cube owns, about */;
-  const classB = slices * 2 /* slice read twice */ + slices * 2 /* features read by 2 pairs */ + tilePuts /* tile reads */;
+  const classB = slices * 2 /* slice read twice */ + slices * 2 /* features read by 2 pairs */ + tileGets /* one (ranged) tile read per slice and cube column */;
 
   const dollars = {
     cloudRun: (cpuS / ASSUME.cpuUtilisation) * (PRICES.runVcpuSecond + (ASSUME.gibPerInstance / ASSUME.vcpuPerInstance) * PRICES.runGibSecond) + (tasks / 1e6) * PRICES.runMillionRequests,
@@ -93,7 +99,7 @@ function main(argv: readonly string[]): void {
   };
   const total = Object.values(dollars).reduce((a, b) => a + b, 0);
   const TB = stackGB / 1000;
-  console.log(`stack: ${slices} slices of ${width} x ${height} 8-bit = ${stackGB.toFixed(0)} GB; cube ${cube}: ${columns} tiles per slice, ${cubes} cubes`);
+  console.log(`stack: ${slices} slices of ${width} x ${height} 8-bit = ${stackGB.toFixed(0)} GB; cube ${cube}: ${columns} tiles per slice (${layout}), ${cubes} cubes`);
   console.log(`measured: ${e2e.slices} x ${e2e.size}^2 (${e2e.inputMB.toFixed(0)} MB); per slice ${(sum(Object.fromEntries(Object.entries(perSlice))) * 1000).toFixed(0)} ms CPU, per GB ${sum(perGB).toFixed(1)} CPU-s`);
   console.log(`projected CPU: ${(cpuS / 3600).toFixed(1)} CPU-h (x${ASSUME.cloudOverhead} cloud overhead), ${(cpuS / 3600 / TB).toFixed(1)} CPU-h per TB`);
   console.log(`dollars: ${Object.entries(dollars).map(([k, v]) => `${k} $${v.toFixed(2)}`).join(", ")}; total $${total.toFixed(2)} = $${(total / TB).toFixed(2)} per TB`);
@@ -110,7 +116,7 @@ function main(argv: readonly string[]): void {
       `${n} instances: ${(wall / 60).toFixed(1)} min for the stack = ${(wall / 60 / TB).toFixed(1)} min per TB (compute ${(compute / 60).toFixed(1)} min, ${classA.toFixed(0)} bucket writes from ${ASSUME.bucketWritesPerS}/s doubling every ${d / 60} min ${(writeBound / 60).toFixed(1)} min)`,
     );
   }
-  console.log(JSON.stringify({ bench: "project-cost", prices: PRICES, assume: ASSUME, slices, width, height, cube, stackGB, cpuHours: cpuS / 3600, dollars, dollarsPerTB: total / TB, minutesPerTB: Object.fromEntries(Object.entries(minutes).map(([k, v]) => [k, v / TB])) }));
+  console.log(JSON.stringify({ bench: "project-cost", prices: PRICES, assume: ASSUME, slices, width, height, cube, layout, stackGB, cpuHours: cpuS / 3600, dollars, dollarsPerTB: total / TB, minutesPerTB: Object.fromEntries(Object.entries(minutes).map(([k, v]) => [k, v / TB])) }));
 }
 
 main(process.argv.slice(2));
