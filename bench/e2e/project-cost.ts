@@ -40,6 +40,8 @@ const ASSUME = {
   coldStartS: 10,
   /** GCS object writes per second per bucket at the start, doubling every 20 min (cloud.google.com/storage/docs/request-rate): bounds the tile and shard puts. */
   bucketWritesPerS: 1000,
+  /** ... and object reads per second, same ramp: bounds the pyramid tasks' tile reads. */
+  bucketReadsPerS: 5000,
   bucketRampDoublingS: 1200,
   /** Messages per task (publish + push, each billed at least 1000 bytes) and Firestore operations per task. */
   pubsubBytesPerTask: 2000,
@@ -109,11 +111,13 @@ function main(argv: readonly string[]): void {
     const compute = cpuS / vcpus;
     // Writes possible by time T with the ramp: r0 * D / ln 2 * (2^(T / D) - 1); solved for T.
     const d = ASSUME.bucketRampDoublingS;
-    const writeBound = d * Math.log2(1 + (classA * Math.LN2) / (ASSUME.bucketWritesPerS * d));
-    const wall = Math.max(compute, writeBound) + 5 * ASSUME.coldStartS;
+    const rampBound = (ops: number, rate: number) => d * Math.log2(1 + (ops * Math.LN2) / (rate * d));
+    const writeBound = rampBound(classA, ASSUME.bucketWritesPerS);
+    const readBound = rampBound(classB, ASSUME.bucketReadsPerS);
+    const wall = Math.max(compute, writeBound, readBound) + 5 * ASSUME.coldStartS;
     minutes[n] = wall / 60;
     console.log(
-      `${n} instances: ${(wall / 60).toFixed(1)} min for the stack = ${(wall / 60 / TB).toFixed(1)} min per TB (compute ${(compute / 60).toFixed(1)} min, ${classA.toFixed(0)} bucket writes from ${ASSUME.bucketWritesPerS}/s doubling every ${d / 60} min ${(writeBound / 60).toFixed(1)} min)`,
+      `${n} instances: ${(wall / 60).toFixed(1)} min for the stack = ${(wall / 60 / TB).toFixed(1)} min per TB (compute ${(compute / 60).toFixed(1)} min, ${classA.toFixed(0)} bucket writes from ${ASSUME.bucketWritesPerS}/s doubling every ${d / 60} min ${(writeBound / 60).toFixed(1)} min, ${classB.toFixed(0)} reads from ${ASSUME.bucketReadsPerS}/s ${(readBound / 60).toFixed(1)} min)`,
     );
   }
   console.log(JSON.stringify({ bench: "project-cost", prices: PRICES, assume: ASSUME, slices, width, height, cube, layout, stackGB, cpuHours: cpuS / 3600, dollars, dollarsPerTB: total / TB, minutesPerTB: Object.fromEntries(Object.entries(minutes).map(([k, v]) => [k, v / TB])) }));
