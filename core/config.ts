@@ -58,6 +58,9 @@ export interface AlignConfig {
   maxConsecutiveBad: number;
 }
 
+/** The largest "cube": a 1024^3 pyramid task peaks at 1.3 GiB (jpeg), 2 GiB with raw (BENCHMARKS.md). */
+export const MAX_CUBE = 1024;
+
 export const DEFAULT_CONFIG: IngestConfig = {
   resolution: [8, 8, 8],
   downsample: 1,
@@ -131,6 +134,12 @@ export function parseIngestConfig(input: unknown, where = CONFIG_FILE): IngestCo
   }
   if (!isPowerOfTwoMultiple(config.cube, 64)) {
     throw new PermanentError(`${where}: "cube" must be 64 times a power of two, got ${config.cube}`);
+  }
+  // A pyramid task holds its cube's scale-0 voxels (BENCHMARKS.md "Peak memory of each task kind").
+  if (config.cube > MAX_CUBE) {
+    throw new PermanentError(
+      `${where}: "cube" must be at most ${MAX_CUBE}, got ${config.cube}: a pyramid task holds its whole cube in memory (1 GiB at 1024^3, 1.3 GiB at its peak; ${config.cube}^3 is ${(config.cube / 1024) ** 3} GiB), more than a 4 GiB Cloud Run instance running two tasks has`,
+    );
   }
   const [lo, hi] = config.window16;
   if (!(lo >= 0 && hi <= 100 && lo < hi)) {

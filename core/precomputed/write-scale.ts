@@ -3,6 +3,7 @@
 // chunk boundary and end on one or at the volume's edge; when sharded it must hold whole shards, which the
 // plan guarantees for a cube at the scales it owns (cube-sharding.ts) and for the reduce step's volume.
 import { mapLimit } from "../util/map-limit.js";
+import { NO_PROBE, type Probe } from "../util/probe.js";
 import { chunkBox, boxSize, unshardedChunkName, type VoxelBox } from "./chunk-key.js";
 import { encodeJpegChunkInto, jpegBufferSize } from "./chunk-encoding.js";
 import { encodePngChunk } from "./png-chunk.js";
@@ -72,7 +73,7 @@ interface Encoded {
   release: () => void;
 }
 
-export async function writeScaleBlock(scale: ScalePlan, chunk: Vec3, block: VoxelBlock, targets: readonly VolumeTarget[]): Promise<void> {
+export async function writeScaleBlock(scale: ScalePlan, chunk: Vec3, block: VoxelBlock, targets: readonly VolumeTarget[], probe: Probe = NO_PROBE): Promise<void> {
   const cells = blockChunks(scale, chunk, block);
   const voxelPool = new BufferPool(() => voxelCount(chunk));
   const jpegPool = new BufferPool(() => jpegBufferSize(chunk));
@@ -82,7 +83,7 @@ export async function writeScaleBlock(scale: ScalePlan, chunk: Vec3, block: Voxe
   const encodeBox = async (box: VoxelBox, target: VolumeTarget): Promise<Encoded> => {
     const view = contiguousBox(block, box);
     const voxelBuf = view ? undefined : voxelPool.take();
-    const voxels = view ?? extractBoxInto(block, box, voxelBuf!);
+    const voxels = view ?? probe.stepSync("chunk-copy", () => extractBoxInto(block, box, voxelBuf!));
     const releaseVoxels = voxelBuf ? () => voxelPool.give(voxelBuf) : noop;
     if (target.encoding === "raw") return { data: voxels, release: releaseVoxels };
     if (target.encoding === "png") {
@@ -92,7 +93,7 @@ export async function writeScaleBlock(scale: ScalePlan, chunk: Vec3, block: Voxe
     }
     const jpegBuf = jpegPool.take();
     try {
-      const data = await encodeJpegChunkInto(voxels, boxSize(box), jpegQualityOf(target), jpegBuf);
+      const data = await probe.step("jpeg-encode", () => encodeJpegChunkInto(voxels, boxSize(box), jpegQualityOf(target), jpegBuf));
       return { data, release: () => jpegPool.give(jpegBuf) };
     } finally {
       releaseVoxels();

@@ -40,6 +40,7 @@ const bad: Array<[string, unknown, RegExp]> = [
   ["resolution too coarse", { resolution: [8, 8, 1000001] }, /"resolution" must be three numbers/],
   ["resolution not numbers", { resolution: ["8", 8, 8] }, /"resolution" must be three numbers/],
   ["cube", { cube: 96 }, /"cube" must be 64 times a power of two/],
+  ["cube too large for a task's memory", { cube: 2048 }, /"cube" must be at most 1024, got 2048: a pyramid task holds its whole cube in memory .*2048\^3 is 8 GiB/],
   ["clahe", { claheClip: -1 }, /"claheClip" must be a number from 0/],
   ["jpeg quality", { jpegQuality: 101 }, /"jpegQuality"/],
   ["model", { align: { expectedModel: "similarity" } }, /"align": "expectedModel" must be auto/],
