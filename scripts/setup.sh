@@ -17,6 +17,7 @@ bash scripts/native.sh > /dev/null
 
 log "building TypeScript"
 npx tsc -p tsconfig.json
+node scripts/code-version.mjs
 
 if [ "${EMINGEST_SKIP_VENV:-}" != "1" ]; then
   req=tools/python/requirements.txt

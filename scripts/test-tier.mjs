@@ -26,6 +26,7 @@ const TIERS = {
     "precomputed/limits.test.js",
     "precomputed/memory.test.js",
     "report/csv.test.js",
+    "report/placement.test.js",
   ],
 };
 

@@ -55,8 +55,8 @@ export async function finalizeRun(deps: StepDeps, manifest: RunManifest, plan: R
   const reportDeps: StepDeps = { ...deps, out: report.store };
   const pairs = await deps.runs.listTasks(manifest.run, "align");
   const results = new Map(pairs.map((t) => [sliceOf(t.id), t.outcome as PairResult]));
-  await writeReport(reportDeps, manifest, plan, results);
   const volumes = [keys.volume("jpeg"), ...(manifest.config.raw ? [keys.volume("raw")] : [])];
+  await writeReport(reportDeps, manifest, plan, results, volumes);
   const objects = (await Promise.all(volumes.map((v) => deps.out.list(v)))).reduce((n, list) => n + list.length, 0);
   const summary: RunSummary = {
     run: manifest.run,

@@ -31,7 +31,7 @@ export { downsampleMean, downsampledSize } from "./downsample.js";
 export { voxelBlock, voxelCount, extractBox, placeBox, type VoxelBlock } from "./voxel-box.js";
 export { planPyramid, listCubes, cubeBoxAt, type PlanOptions, type ScalePlan, type PyramidPlan } from "./pyramid-plan.js";
 export { DEFAULT_JPEG_QUALITY, jpegQualityOf, targetSharding, type PutFn, type VolumeEncoding, type VolumeTarget } from "./volume-target.js";
-export { buildInfo, infoBytes, type VolumeInfo, type ScaleInfo } from "./info.js";
+export { buildInfo, infoBytes, type VolumeInfo, type ScaleInfo, type VoxelOffset } from "./info.js";
 export { blockChunks, writeScaleBlock } from "./write-scale.js";
 export { writeCube, type CubeTask, type CubeHandoff } from "./write-cube.js";
 export { assembleHandoff, writeReduce, type ReduceTask } from "./write-reduce.js";
