@@ -27,6 +27,7 @@ const TIERS = {
     "precomputed/memory.test.js",
     "report/csv.test.js",
     "report/placement.test.js",
+    "report/page.test.js",
   ],
 };
 

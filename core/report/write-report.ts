@@ -11,6 +11,8 @@ import { csvText } from "./csv.js";
 import { voxelOffset } from "../pipeline/placement.js";
 import { runProvenance } from "./provenance.js";
 import { qualityPlotSvg } from "./quality-plot.js";
+import { reportPage } from "./report-page.js";
+import { writeReslices } from "./reslices.js";
 import { viewerState } from "./viewer-state.js";
 
 /** `volumes`: the folder of every volume written (`ng/jpeg/`, ...); each gets its `provenance` beside `info`. */
@@ -18,7 +20,10 @@ export async function writeReport(deps: StepDeps, manifest: RunManifest, plan: R
   const provenance = runProvenance(manifest, deps.sourceName, deps.codeVersion);
   for (const volume of volumes) await writeJson(deps.out, `${volume}provenance`, provenance);
   const offset = voxelOffset(manifest.config, plan.box, plan.firstZ);
-  await writeJson(deps.out, keys.report("neuroglancer.json"), viewerState(volumes, plan.pyramid, offset));
+  const state = viewerState(volumes, plan.pyramid, offset);
+  await writeJson(deps.out, keys.report("neuroglancer.json"), state);
+  const reslices = await writeReslices(deps, manifest, plan, volumes);
+  await deps.out.put(keys.report("index.html"), new TextEncoder().encode(reportPage(manifest, deps.sourceName, plan, reslices, state)), { contentType: "text/html" });
   const rows = manifest.slices.map((slice, i) => {
     const pair = pairs.get(slice.z);
     const global = plan.globals[i];
