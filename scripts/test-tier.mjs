@@ -28,6 +28,7 @@ const TIERS = {
     "report/csv.test.js",
     "report/placement.test.js",
     "report/page.test.js",
+    "report/viewer.test.js",
   ],
 };
 

@@ -14,7 +14,7 @@ import sharp from "sharp";
 import { runCli } from "../support/cli.js";
 import { runPythonJson } from "../support/python.js";
 
-export const CHROMIUM = "/usr/bin/chromium";
+import { CHROMIUM } from "../support/chromium.js";
 
 test("report/index.html opens from the folder in chromium with every image drawn", { timeout: 600_000 }, async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), "empage-"));
