@@ -1,7 +1,8 @@
 // The `provenance` object beside each volume's `info` (cloud-volume's DataLayerProvenance layout: "sources",
 // "owners", "processing", "description"; igneous appends to "processing"). A pure function of the run's
 // manifest and the code version, so a rerun, a repair or a retried finalize writes the same bytes; no date
-// (the run record holds the timings).
+// (the run record holds the timings). The one field that tells a local run from the same run in the cloud:
+// "sources" names where the slices were (a folder, a gs:// URL).
 import type { RunManifest } from "../pipeline/manifest.js";
 
 export interface Provenance {

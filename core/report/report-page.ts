@@ -2,7 +2,8 @@
 // alignment, the per-pair quality plot, the substituted slices with their reasons, the run's settings and
 // the viewer link. Everything it shows sits beside it in report/ (relative URLs), so it opens from a folder,
 // a bucket or a copy. A pure function of the run (no clock, no durations), like every output: a resumed run
-// writes the same bytes; timings are in the run record (`emingest status`, the local state).
+// writes the same bytes, and so does the same run in the cloud (no source location on the page: provenance
+// names it); timings are in the run record (`emingest status`, the local state).
 // The viewer link is made in the page from the embedded state: its layer sources are resolved against the
 // page's own location (report/ -> the output root), as viewer-state.ts resolveViewerState does.
 import type { RunManifest } from "../pipeline/manifest.js";
@@ -12,7 +13,7 @@ import type { ViewerState } from "./viewer-state.js";
 
 const escape = (text: string): string => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-export function reportPage(manifest: RunManifest, source: string, plan: RunPlan, reslices: Reslices, state: ViewerState): string {
+export function reportPage(manifest: RunManifest, plan: RunPlan, reslices: Reslices, state: ViewerState): string {
   const [rx, , rz] = reslices.resolution;
   const image = (plane: "xz" | "yz", when: "before" | "after"): string => {
     const r = reslices.images.find((i) => i.plane === plane && i.when === when);
@@ -71,7 +72,7 @@ volume ${plan.pyramid.size.join(" x ")} voxels of ${plan.pyramid.resolution.join
 ${substituted}
 <h2>Settings</h2>
 <pre>${escape(JSON.stringify(manifest.config, null, 2))}</pre>
-<p>Source: <code>${escape(source)}</code> (the listing in <a href="manifest.json">manifest.json</a>); per-slice transforms in <a href="transforms.csv">transforms.csv</a>; summary in <a href="summary.json">summary.json</a>.
+<p>The slices: <a href="manifest.json">manifest.json</a> (their source is named in each volume's <code>provenance</code>); per-slice transforms in <a href="transforms.csv">transforms.csv</a>; summary in <a href="summary.json">summary.json</a>.
 Timings are in the run record (<code>emingest status</code>, or the local run state), not here: every file of a run is the same bytes however often it was resumed.</p>
 </body>
 </html>

@@ -23,7 +23,7 @@ export async function writeReport(deps: StepDeps, manifest: RunManifest, plan: R
   const state = viewerState(volumes, plan.pyramid, offset);
   await writeJson(deps.out, keys.report("neuroglancer.json"), state);
   const reslices = await writeReslices(deps, manifest, plan, volumes);
-  await deps.out.put(keys.report("index.html"), new TextEncoder().encode(reportPage(manifest, deps.sourceName, plan, reslices, state)), { contentType: "text/html" });
+  await deps.out.put(keys.report("index.html"), new TextEncoder().encode(reportPage(manifest, plan, reslices, state)), { contentType: "text/html" });
   const rows = manifest.slices.map((slice, i) => {
     const pair = pairs.get(slice.z);
     const global = plan.globals[i];
