@@ -34,6 +34,7 @@ run options (clio_ingest names in brackets):
   --jpeg-quality Q        JPEG quality of the viewing pyramid (default 90)
   --window16 LO,HI        16-bit input: percentiles mapped to 0 and 255 (default 0.5,99.5)
   --window16-scope S      stack (one window for all slices, default) or slice (each slice its own)
+  --xy-origin O           box (voxel x, y = pixel of the first slice's frame, default) or zero
   --config FILE           an ingest.json to start from (default: <slices-dir>/ingest.json if present)
   --workers N             worker threads, 1 to 256 (default: one per core)
   --task-timeout S        a task running longer is stopped and retried (default 1800 s; at most 7 days;
@@ -119,6 +120,7 @@ function parseRun(args: readonly string[]): RunCommand {
     "jpeg-quality": { type: "string" },
     window16: { type: "string" },
     "window16-scope": { type: "string" },
+    "xy-origin": { type: "string" },
     config: { type: "string" },
     workers: { type: "string" },
     "task-timeout": { type: "string" },
@@ -151,6 +153,7 @@ function parseRun(args: readonly string[]): RunCommand {
   if (values.window16 !== undefined) overrides.window16 = numbers("--window16", values.window16, 2);
   // The config parser names the allowed values: it says what is wrong with "--window16-scope" too.
   if (values["window16-scope"] !== undefined) overrides.window16Scope = values["window16-scope"];
+  if (values["xy-origin"] !== undefined) overrides.xyOrigin = values["xy-origin"];
   return {
     command: "run",
     slices: positionals[0],

@@ -32,6 +32,12 @@ export interface IngestConfig {
    * estimated from up to 64 evenly spaced slices) or "slice" (each slice its own; follows drifting brightness).
    */
   window16Scope: "stack" | "slice";
+  /**
+   * Where scale 0's voxel (0, 0) sits in x and y (pipeline/placement.ts): "box", at the aligned box's origin
+   * in the reference slice's pixel frame (voxel coordinate = reference pixel); "zero", at 0 (the box's
+   * corner is voxel 0). z always follows the slice numbers.
+   */
+  xyOrigin: "box" | "zero";
   align: AlignConfig;
   /** Scale-0 voxels per pyramid task along each axis (a power-of-two multiple of 64). */
   cube: number;
@@ -73,6 +79,7 @@ export const DEFAULT_CONFIG: IngestConfig = {
   jpegQuality: 90,
   window16: [0.5, 99.5],
   window16Scope: "stack",
+  xyOrigin: "box",
   // The matching settings a config may change keep the aligner's defaults (align/params.ts); the order of
   // the fields is part of the run id (manifest.ts runId hashes the parsed config).
   align: {
@@ -124,6 +131,7 @@ export function parseIngestConfig(input: unknown, where = CONFIG_FILE): IngestCo
     jpegQuality: field.int("jpegQuality", DEFAULT_CONFIG.jpegQuality, 1, 100),
     window16: field.pair("window16", DEFAULT_CONFIG.window16),
     window16Scope: field.oneOf("window16Scope", ["stack", "slice"] as const, DEFAULT_CONFIG.window16Scope),
+    xyOrigin: field.oneOf("xyOrigin", ["box", "zero"] as const, DEFAULT_CONFIG.xyOrigin),
     align: parseAlign(raw.align, `${where}: "align"`),
     cube: field.int("cube", DEFAULT_CONFIG.cube, 64, 4096),
     maxPixels: field.int("maxPixels", DEFAULT_CONFIG.maxPixels, 1, 2 ** 31),

@@ -28,6 +28,9 @@ const TIERS = {
     "precomputed/memory.test.js",
     "report/csv.test.js",
     "zarr/interop.test.js",
+    "report/placement.test.js",
+    "report/page.test.js",
+    "report/viewer.test.js",
   ],
 };
 

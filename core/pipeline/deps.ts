@@ -14,4 +14,6 @@ export interface TaskDeps {
 /** Barrier steps (plan, finalize) also read and write run state. */
 export interface StepDeps extends TaskDeps {
   runs: RunStore;
+  /** The code's version, for the volumes' provenance (report/provenance.ts); read at the edge. */
+  codeVersion?: string;
 }

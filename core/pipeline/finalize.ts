@@ -61,8 +61,8 @@ export async function finalizeRun(deps: StepDeps, manifest: RunManifest, plan: R
   const reportDeps: StepDeps = { ...deps, out: report.store };
   const pairs = await deps.runs.listTasks(manifest.run, "align");
   const results = new Map(pairs.map((t) => [sliceOf(t.id), t.outcome as PairResult]));
-  await writeReport(reportDeps, manifest, plan, results);
   const precomputed = [keys.volume("jpeg"), ...(manifest.config.raw ? [keys.volume("raw")] : [])];
+  await writeReport(reportDeps, manifest, plan, results, precomputed);
   // The OME-Zarr metadata comes last among the volumes' objects: every shard is already there.
   if (manifest.config.zarr) await writeZarrMetadata(report.store, pyramid, await zarrPlacement(deps, keys.volume("jpeg")), manifest.run);
   const volumes = [...precomputed, ...(manifest.config.zarr ? [ZARR_PREFIX] : [])];

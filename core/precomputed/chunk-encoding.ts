@@ -12,7 +12,7 @@
 import turbo from "@julusian/jpeg-turbo";
 import sharp from "sharp";
 import type { Vec3 } from "./morton.js";
-import { encodePngChunk } from "./png-chunk.js";
+import { decodePngChunk, encodePngChunk } from "./png-chunk.js";
 import { voxelCount } from "./voxel-box.js";
 
 export type ChunkEncoding = "raw" | "jpeg" | "png";
@@ -86,4 +86,10 @@ export async function decodeJpegChunk(bytes: Uint8Array, size: Vec3): Promise<Ui
 export async function encodeChunk(encoding: ChunkEncoding, voxels: Uint8Array, size: Vec3, jpegQuality: number): Promise<Uint8Array> {
   if (encoding === "png") return encodePngChunk(voxels, size);
   return encoding === "jpeg" ? encodeJpegChunk(voxels, size, jpegQuality) : encodeRawChunk(voxels, size);
+}
+
+/** The voxels of one chunk of `size` stored in `encoding`: the inverse of encodeChunk (jpeg within its loss). */
+export async function decodeChunk(encoding: ChunkEncoding, bytes: Uint8Array, size: Vec3): Promise<Uint8Array> {
+  if (encoding === "png") return decodePngChunk(bytes, size);
+  return encoding === "jpeg" ? decodeJpegChunk(bytes, size) : decodeRawChunk(bytes, size);
 }

@@ -35,9 +35,10 @@ test("a probed run names every in-task step and writes the same bytes as an unpr
   const probed = { ...memoryDeps(source), probe };
   await runIngest(probed, { config, runner: new InProcessRunner(probed), progress: silentProgress, now: FIXED_NOW });
 
-  // 4 slices, each decoded and downsampled once for features and once for render.
-  assert.equal(probe.counts.get("decode"), 8);
-  assert.equal(probe.counts.get("downsample"), 8);
+  // 4 slices, each decoded and downsampled once for features and once for render; decoded once more for the
+  // report's "before" reslices (at most MAX_BEFORE_SLICES of them).
+  assert.equal(probe.counts.get("decode"), 12);
+  assert.equal(probe.counts.get("downsample"), 12);
   assert.equal(probe.counts.get("features"), 4);
   assert.equal(probe.counts.get("warp"), 4);
   assert.equal(probe.counts.get("clahe"), 4);

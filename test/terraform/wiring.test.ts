@@ -347,9 +347,11 @@ test("each image is rebuilt when anything its Dockerfile builds from changes, th
   assert.match(files, /for name in keys\(local\.run_services\) : name =>/);
   assert.match(files, /\[for f in local\.source_files : f if !startswith\(basename\(f\), "Dockerfile"\)\]/);
   assert.match(files, /\[local\.dockerfiles\[name\], "\$\{local\.dockerfiles\[name\]\}\.dockerignore", "terraform\/build\/image\.yaml"\]/);
-  const native = /local\.dockerfiles\[name\] == "([^"]+)" \? concat\(tolist\(fileset\(local\.repo_root, "native\/\*\.\{cc,h\}"\)\), \["scripts\/native\.sh"\]\) : \[\]/.exec(files);
+  const native = /local\.dockerfiles\[name\] == "([^"]+)" \? concat\(tolist\(fileset\(local\.repo_root, "native\/\*\.\{cc,h\}"\)\), \[("scripts\/native\.sh"(?:, "[^"]+")*)\]\) : \[\]/.exec(files);
   assert.ok(native, "local.image_files: the native addon's sources for the Dockerfile that builds it");
   const nativeDockerfile = native[1];
+  // The scripts that Dockerfile also copies (scripts/native.sh first), hashed with the addon's sources.
+  const nativeScripts = [...native[2].matchAll(/"([^"]+)"/g)].map((m) => m[1]);
   // What source_files covers: these folders whole, and these files.
   const sources = String(c.locals.source_files);
   const folders = /fileset\(local\.repo_root, "\{([a-z,-]+)\}\/\*\*"\)/.exec(sources)?.[1].split(",") ?? [];
@@ -369,7 +371,7 @@ test("each image is rebuilt when anything its Dockerfile builds from changes, th
     assert.equal(/scripts\/native\.sh/.test(text), buildsNative, `${file}: builds the native addon only if its tag hashes its sources`);
     for (const m of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
       for (const from of m[1].split(/\s+/)) {
-        const covered = folders.includes(from) || topFiles.includes(from) || (buildsNative && (from === "native" || from === "scripts/native.sh"));
+        const covered = folders.includes(from) || topFiles.includes(from) || (buildsNative && (from === "native" || nativeScripts.includes(from)));
         assert.ok(covered, `${file} copies ${from}, which its image's tag does not hash`);
       }
     }
