@@ -68,7 +68,7 @@ export function cloudOperations(work: StackWork, shape: RunShape): Operations {
   // fanout: stepDeps' getRun, the manifest, the stage opened (updateRun + listTasks of the stage, empty on a
   // fresh run); bridge lists the align results; pyramid reads the plan.
   for (const stage of fanOuts) {
-    r += 1 + 1 + 1 + queryReads(0);
+    r += 1 + 1 + queryReads(0);
     w += 1;
     b += 1;
     if (stage === "bridge") r += queryReads(pairs);
