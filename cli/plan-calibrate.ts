@@ -27,38 +27,65 @@ const cpuSeconds = () => {
   return (u.user + u.system) / 1e6;
 };
 
+interface Measured {
+  work: ReturnType<typeof stackWork>;
+  /** CPU-seconds inside each fan-out stage, and in the whole run. */
+  stages: Partial<Record<FanOutStage, number>>;
+  total: number;
+}
+
+/** One local run of the first `count` slices of the folder, its CPU split by stage. */
+async function measure(slices: string, out: string, count: number, workers: number | undefined): Promise<Measured> {
+  const stages: Partial<Record<FanOutStage, number>> = {};
+  let started = 0;
+  const progress: ProgressSink = {
+    stageStarted: () => void (started = cpuSeconds()),
+    stageFinished: (stage) => void (stages[stage as FanOutStage] = cpuSeconds() - started),
+    taskSettled: () => undefined,
+    message: () => undefined,
+  };
+  const before = cpuSeconds();
+  await runCommand({ command: "run", slices, out, overrides: { maxz: count - 1 }, workers, taskTimeoutS: 1800, keepTmp: false, json: false }, progress);
+  const total = cpuSeconds() - before;
+  const manifest = JSON.parse(await fs.readFile(path.join(out, "report", "manifest.json"), "utf8")) as RunManifest;
+  return { work: stackWork(manifest), stages, total };
+}
+
+/**
+ * Two runs, of half the stack and of all of it: per stage, the difference in CPU over the difference in
+ * units is the rate, and what the half run spent beyond rate x units is fixed (the worker threads starting,
+ * the addon loading): start-up, paid once per local run, not per unit.
+ */
 export async function calibrate(stack: CalibrationStack, now: () => Date = () => new Date()): Promise<Calibration> {
-  const startupCpu = cpuSeconds();
+  const processStart = cpuSeconds();
   const dir = await fs.mkdtemp(path.join(tmpdir(), "emingest-calibrate-"));
   try {
     const slices = path.join(dir, "slices");
-    const out = path.join(dir, "out");
     await sampleCommand({ command: "sample", dir: slices, count: stack.count, width: stack.size, height: stack.size, seed: 1 });
     await fs.rm(path.join(slices, "ground-truth.json"));
-    const spent: Partial<Record<FanOutStage, number>> = {};
-    let started = 0;
-    const progress: ProgressSink = {
-      stageStarted: () => void (started = cpuSeconds()),
-      stageFinished: (stage) => void (spent[stage as FanOutStage] = cpuSeconds() - started),
-      taskSettled: () => undefined,
-      message: () => undefined,
-    };
-    const before = cpuSeconds();
-    await runCommand({ command: "run", slices, out, overrides: {}, workers: stack.workers, taskTimeoutS: 1800, keepTmp: false, json: false }, progress);
-    const total = cpuSeconds() - before;
-    const manifest = JSON.parse(await fs.readFile(path.join(out, "report", "manifest.json"), "utf8")) as RunManifest;
-    const work = stackWork(manifest);
+    const half = await measure(slices, path.join(dir, "half"), Math.max(2, Math.floor(stack.count / 2)), stack.workers);
+    const full = await measure(slices, path.join(dir, "full"), stack.count, stack.workers);
     const stageCpu = { features: 0, align: 0, bridge: 0, render: 0, pyramid: 0 } as Record<FanOutStage, number>;
-    for (const s of work.stages) stageCpu[s.stage] = s.units > 0 ? (spent[s.stage] ?? 0) / s.units : 0;
+    let fixed = 0;
+    for (const s of full.work.stages) {
+      const h = half.work.stages.find((x) => x.stage === s.stage);
+      const du = s.units - (h?.units ?? 0);
+      const dc = (full.stages[s.stage] ?? 0) - (half.stages[s.stage] ?? 0);
+      stageCpu[s.stage] = du > 0 ? Math.max(0, dc / du) : 0;
+      fixed += Math.max(0, (half.stages[s.stage] ?? 0) - stageCpu[s.stage] * (h?.units ?? 0));
+    }
     // No bridge pairs in a sample stack: they cost what an adjacent pair costs.
     stageCpu.bridge = stageCpu.align;
-    const inStages = Object.values(spent).reduce((a, b) => a + b, 0);
+    const barrier = (m: Measured) => m.total - Object.values(m.stages).reduce((a, b) => a + b, 0);
+    const dn = full.work.slices - half.work.slices;
+    const barrierCpuPerSlice = Math.max(0, (barrier(full) - barrier(half)) / dn);
+    fixed += Math.max(0, barrier(half) - barrierCpuPerSlice * half.work.slices);
     return {
-      measuredOn: `${hostname()}: ${stack.count} sample slices of ${stack.size}², ${stack.workers ?? "default"} workers`,
+      measuredOn: `${hostname()}: ${stack.count} and ${half.work.slices} sample slices of ${stack.size}², ${stack.workers ?? "default"} workers`,
       measuredAt: now().toISOString(),
       stageCpu,
-      barrierCpuPerSlice: Math.max(0, total - inStages) / work.slices,
-      startupCpu,
+      barrierCpuPerSlice,
+      startupCpu: processStart + fixed,
     };
   } finally {
     await fs.rm(dir, { recursive: true, force: true });
