@@ -71,14 +71,17 @@ export async function calibrate(stack: CalibrationStack, now: () => Date = () =>
       const h = half.work.stages.find((x) => x.stage === s.stage);
       const du = s.units - (h?.units ?? 0);
       const dc = (full.stages[s.stage] ?? 0) - (half.stages[s.stage] ?? 0);
-      stageCpu[s.stage] = du > 0 ? Math.max(0, dc / du) : 0;
+      // A difference lost in the machine's noise (the two runs' fixed costs dominate) falls back to the
+      // full run's average: an upper bound, fixed costs included.
+      const average = s.units > 0 ? (full.stages[s.stage] ?? 0) / s.units : 0;
+      stageCpu[s.stage] = du > 0 && dc > 0 ? dc / du : average;
       fixed += Math.max(0, (half.stages[s.stage] ?? 0) - stageCpu[s.stage] * (h?.units ?? 0));
     }
     // No bridge pairs in a sample stack: they cost what an adjacent pair costs.
     stageCpu.bridge = stageCpu.align;
     const barrier = (m: Measured) => m.total - Object.values(m.stages).reduce((a, b) => a + b, 0);
     const dn = full.work.slices - half.work.slices;
-    const barrierCpuPerSlice = Math.max(0, (barrier(full) - barrier(half)) / dn);
+    const barrierCpuPerSlice = barrier(full) > barrier(half) ? (barrier(full) - barrier(half)) / dn : Math.max(0, barrier(full)) / full.work.slices;
     fixed += Math.max(0, barrier(half) - barrierCpuPerSlice * half.work.slices);
     return {
       measuredOn: `${hostname()}: ${stack.count} and ${half.work.slices} sample slices of ${stack.size}², ${stack.workers ?? "default"} workers`,

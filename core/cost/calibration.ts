@@ -20,15 +20,16 @@ export interface Calibration {
 }
 
 /**
- * Measured 2026-12-01 on this repository's shared 2-core machine (`emingest plan --calibrate`, 16 slices of
- * 1024², CLAHE off): the defaults when no calibration file is found. Re-measure: machines differ by 2x.
+ * Measured 2026-12-01 on this repository's shared 2-core machine (`emingest plan --calibrate`: 16 and 8
+ * sample slices of 1024², CLAHE off; pyramid and barriers from a single 16-slice run, where the two-run
+ * difference was lost in noise): the defaults when no calibration file is found. Re-measure: machines differ.
  */
 export const DEFAULT_CALIBRATION: Calibration = {
   measuredOn: "default (2-core shared machine, 2026-12-01)",
-  measuredAt: "2026-12-01T00:00:00.000Z",
-  stageCpu: { features: 0.12, align: 0.08, bridge: 0.08, render: 0.05, pyramid: 0.09 },
-  barrierCpuPerSlice: 0.01,
-  startupCpu: 1.2,
+  measuredAt: "2026-12-01T13:37:37.749Z",
+  stageCpu: { features: 0.13, align: 0.026, bridge: 0.026, render: 0.014, pyramid: 0.016 },
+  barrierCpuPerSlice: 0.018,
+  startupCpu: 2.3,
 };
 
 const STAGE_NAMES: readonly FanOutStage[] = ["features", "align", "bridge", "render", "pyramid"];

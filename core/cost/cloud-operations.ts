@@ -14,6 +14,8 @@ export interface Operations {
   gcsClassB: number;
   gcsDeletes: number;
   firestoreReads: number;
+  /** The part of firestoreReads that the status polls' count() aggregations bill (timing decides it above 1,000 tasks). */
+  firestoreCountReads: number;
   firestoreWrites: number;
   pubsubMessages: number;
   pubsubBytes: number;
@@ -46,7 +48,8 @@ export function cloudOperations(work: StackWork, shape: RunShape): Operations {
   const aligned = stageWork(work, "features").tasks > 0;
   const pairs = stageWork(work, "align").tasks;
   const handoff = work.pyramid.handoffScale !== undefined;
-  const fanOuts = work.stages.map((s) => s.stage).filter((s) => s !== "bridge" || aligned) as FanOutStage[];
+  // The workflow fans out every stage, also those a run skips (their fan-out publishes nothing).
+  const fanOuts = work.stages.map((s) => s.stage);
   const tasks = work.stages.reduce((sum, s) => sum + s.tasks, 0);
   let a = 0;
   let b = 0;
@@ -71,14 +74,17 @@ export function cloudOperations(work: StackWork, shape: RunShape): Operations {
     r += 1 + 1 + queryReads(0);
     w += 1;
     b += 1;
-    if (stage === "bridge") r += queryReads(pairs);
+    if (stage === "bridge" && aligned) r += queryReads(pairs);
     if (stage === "pyramid") b += 1;
   }
-  // status polls: getRun + two count() aggregations.
+  // status polls: getRun + two count() aggregations (done and failed), billed as if the stage were done.
+  let counting = 0;
   for (const stage of fanOuts) {
     const total = stageWork(work, stage).tasks;
-    r += shape.polls[stage] * (1 + countReads(total) + countReads(0));
+    r += shape.polls[stage];
+    counting += shape.polls[stage] * (countReads(total) + countReads(0));
   }
+  r += counting;
   // Each service instance: the run record twice (routerFor, stepDeps), the manifest once; emwrite the plan.
   const instances = (aligned ? shape.instances.align : 0) + shape.instances.emwrite;
   r += 2 * instances;
@@ -117,6 +123,7 @@ export function cloudOperations(work: StackWork, shape: RunShape): Operations {
     gcsClassB: b,
     gcsDeletes: del,
     firestoreReads: r,
+    firestoreCountReads: counting,
     firestoreWrites: w,
     pubsubMessages,
     pubsubBytes,

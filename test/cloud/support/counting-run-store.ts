@@ -8,6 +8,8 @@ import type { RunPatch, RunRecord, RunStore, TaskRecord } from "../../../core/po
 
 export interface FirestoreCounts {
   reads: number;
+  /** The reads of count() aggregations (part of reads). */
+  countReads: number;
   writes: number;
   byMethod: Record<string, number>;
   /** Bytes of the largest stored form seen (JSON of the record: what the document's text fields hold). */
@@ -15,7 +17,7 @@ export interface FirestoreCounts {
   largestTask: number;
 }
 
-export const zeroFirestore = (): FirestoreCounts => ({ reads: 0, writes: 0, byMethod: {}, largestRun: 0, largestTask: 0 });
+export const zeroFirestore = (): FirestoreCounts => ({ reads: 0, countReads: 0, writes: 0, byMethod: {}, largestRun: 0, largestTask: 0 });
 
 export class CountingRunStore implements RunStore {
   constructor(
@@ -76,7 +78,9 @@ export class CountingRunStore implements RunStore {
 
   async countTasks(run: string, stage: string): Promise<{ done: number; failed: number }> {
     const c = await this.inner.countTasks(run, stage);
-    this.bill("countTasks", Math.max(1, Math.ceil(c.done / 1000)) + Math.max(1, Math.ceil(c.failed / 1000)), 0);
+    const reads = Math.max(1, Math.ceil(c.done / 1000)) + Math.max(1, Math.ceil(c.failed / 1000));
+    this.counts.countReads += reads;
+    this.bill("countTasks", reads, 0);
     return c;
   }
 }
