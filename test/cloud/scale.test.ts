@@ -13,6 +13,8 @@ import path from "node:path";
 import { startEmulators, type Emulators } from "./support/emulators.js";
 import { startScaleWorld, type ScaleWorld } from "./support/scale-world.js";
 import { checkScaleRun, stackFiles, type ScaleResult } from "./support/scale-check.js";
+import type { CostPlan } from "../../core/cost/cost-plan.js";
+import { runCli } from "../support/cli.js";
 
 let emu: Emulators;
 let world: ScaleWorld;
@@ -39,6 +41,20 @@ test(`${SIZES.join(" and ")} slices of 192² through the emulated cloud: counts 
     results.push(await checkScaleRun(world, `stack-${n}/`, files));
   }
   for (const r of results) process.stderr.write(`${JSON.stringify(r.perSlice)} wall ${r.wallMs} ms\n`);
+  // `emingest plan gs://...` reads the same slices from the bucket and predicts the counts that do not depend
+  // on timing (the polls do) exactly, for one instance per service as here.
+  for (const r of results) {
+    const env = { GOOGLE_CLOUD_PROJECT: emu.config.projectId, STORAGE_API_ENDPOINT: emu.env.STORAGE_API_ENDPOINT };
+    const planned = await runCli(["plan", `gs://${world.src.name}/stack-${r.slices}/`, "--instances", "1", "--json"], env);
+    assert.equal(planned.code, 0, planned.stderr);
+    const ops = (JSON.parse(planned.stdout) as CostPlan).operations;
+    const c = r.counts;
+    assert.deepEqual(
+      [ops.gcsClassA, ops.gcsClassB, ops.gcsDeletes, ops.firestoreWrites, ops.pubsubMessages, ops.pubsubBytes],
+      [c.gcs.classA, c.gcs.classB, c.gcs.deletes, c.firestore.writes, c.pubsub.messages, c.pubsub.bytes],
+      `plan of stack-${r.slices}`,
+    );
+  }
   // Per slice, the larger run costs no more operations than the smaller one, within the fixed costs spread
   // over fewer slices (a step quadratic in the slice count would double per slice here).
   const [small, large] = results;
