@@ -1,6 +1,7 @@
 // An HTTP proxy in front of fake-gcs-server that counts the JSON API requests passing through by billing
 // class (cloud.google.com/storage/pricing "Operation classes"): Class A = object inserts (uploads) and lists,
-// Class B = object reads (media and metadata), deletes free. Every request is forwarded unchanged.
+// Class B = object reads (media and metadata), deletes free. Every request is forwarded unchanged; a list is
+// billed by the pages GCS would answer it in.
 import { createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -20,6 +21,9 @@ export interface CountingProxy {
   close(): Promise<void>;
 }
 
+/** Names per page of a GCS list (JSON API objects.list maxResults). */
+const LIST_PAGE = 1000;
+
 const zero = (): GcsCounts => ({ classA: 0, classB: 0, deletes: 0, other: 0, byKind: {} });
 
 export function classify(method: string, url: URL): "insert" | "list" | "read" | "delete" | "other" {
@@ -37,7 +41,7 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
   const server = createServer((req, res) => {
     const kind = classify(req.method ?? "GET", new URL(req.url ?? "/", "http://proxy"));
     counts.byKind[kind] = (counts.byKind[kind] ?? 0) + 1;
-    if (kind === "insert" || kind === "list") counts.classA++;
+    if (kind === "insert") counts.classA++;
     else if (kind === "read") counts.classB++;
     else if (kind === "delete") counts.deletes++;
     else counts.other++;
@@ -45,7 +49,19 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
       { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } },
       (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        if (kind !== "list") return void answer.pipe(res);
+        // fake-gcs answers a list in one page; GCS pages at 1,000 names, each page one Class A request.
+        const chunks: Buffer[] = [];
+        answer.on("data", (c: Buffer) => {
+          chunks.push(c);
+          res.write(c);
+        });
+        answer.on("end", () => {
+          const body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}") as { items?: unknown[]; prefixes?: unknown[] };
+          const names = (body.items?.length ?? 0) + (body.prefixes?.length ?? 0);
+          counts.classA += Math.max(1, Math.ceil(names / LIST_PAGE));
+          res.end();
+        });
       },
     );
     out.on("error", () => res.destroy());
