@@ -2,7 +2,6 @@
 // workflows-emulator, whose POST .../executions runs the workflow synchronously and answers its result.
 // gcw-emulator, which has this API itself, is not served by the Go module proxy reachable here.
 import { readFileSync, writeFileSync } from "node:fs";
-import { request } from "node:http";
 import path from "node:path";
 import { listen, type Listening } from "./pipeline.js";
 import { REPO } from "./emulators.js";
@@ -65,12 +64,15 @@ export async function startExecutionsShim(emulatorUrl: string, source: string): 
 
 async function execute(emulatorUrl: string, parent: string, execution: Execution): Promise<void> {
   try {
-    // The emulator binds the argument's keys to the workflow's params by name; Cloud Workflows passes
-    // the whole argument as the one param (`args`).
-    const body = JSON.stringify({ argument: JSON.stringify({ args: JSON.parse(execution.argument) as unknown }) });
-    const res = await postWithoutTimeout(`${emulatorUrl}/v1/${parent}/executions`, body);
-    const text = res.text;
-    if (res.status >= 200 && res.status < 300) {
+    const res = await fetch(`${emulatorUrl}/v1/${parent}/executions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      // The emulator binds the argument's keys to the workflow's params by name; Cloud Workflows passes
+      // the whole argument as the one param (`args`).
+      body: JSON.stringify({ argument: JSON.stringify({ args: JSON.parse(execution.argument) as unknown }) }),
+    });
+    const text = await res.text();
+    if (res.ok) {
       execution.state = "SUCCEEDED";
       execution.result = text;
     } else {
@@ -82,21 +84,4 @@ async function execute(emulatorUrl: string, parent: string, execution: Execution
     execution.error = { payload: String(error), context: "emulator unreachable" };
   }
   execution.endTime = new Date().toISOString();
-}
-
-/**
- * The emulator answers when the whole execution has run; fetch gives up on an answer after 300 s
- * (undici's headersTimeout), so a long run (bench/scale) is posted with no timeout.
- */
-function postWithoutTimeout(url: string, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
-      res.on("error", reject);
-    });
-    req.on("error", reject);
-    req.end(body);
-  });
 }
