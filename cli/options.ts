@@ -1,6 +1,7 @@
 // Command-line parsing as pure functions of (argv, env), so they are table-tested (HOUSE-STYLE.md).
 import { parseArgs } from "node:util";
 import { FIJI_BATCH_USAGE, parseFijiBatch, type FijiBatchCommand } from "./fiji-batch-command.js";
+import { parsePlan, PLAN_USAGE, type PlanCommand } from "./plan-command.js";
 import { parseStatus, STATUS_USAGE, type StatusCommand } from "./status-command.js";
 import { parseSubmit, SUBMIT_USAGE, type SubmitCommand } from "./submit-command.js";
 import { UsageError } from "./usage-error.js";
@@ -17,6 +18,7 @@ usage:
 ${SUBMIT_USAGE}
 ${STATUS_USAGE}
 ${FIJI_BATCH_USAGE}
+${PLAN_USAGE}
 
 run options (clio_ingest names in brackets):
   --pattern img%05d.png   printf pattern of slice names [image pattern]; default: number in each name
@@ -74,9 +76,9 @@ export interface ServeCommand {
   host: string;
 }
 
-export type Command = RunCommand | SampleCommand | ServeCommand | StatusCommand | SubmitCommand | FijiBatchCommand | { command: "help" };
+export type Command = RunCommand | SampleCommand | ServeCommand | StatusCommand | SubmitCommand | FijiBatchCommand | PlanCommand | { command: "help" };
 
-export function parseCommand(argv: readonly string[]): Command {
+export function parseCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): Command {
   const [name, ...rest] = argv;
   switch (name) {
     case undefined:
@@ -96,6 +98,8 @@ export function parseCommand(argv: readonly string[]): Command {
       return parseSubmit(rest);
     case "fiji-batch":
       return parseFijiBatch(rest);
+    case "plan":
+      return parsePlan(rest, env);
     default:
       throw new UsageError(`unknown command "${name}"`);
   }
