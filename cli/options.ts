@@ -1,10 +1,9 @@
 // Command-line parsing as pure functions of (argv, env), so they are table-tested (HOUSE-STYLE.md).
-import { parseArgs } from "node:util";
 import { FIJI_BATCH_USAGE, parseFijiBatch, type FijiBatchCommand } from "./fiji-batch-command.js";
 import { parsePlan, PLAN_USAGE, type PlanCommand } from "./plan-command.js";
 import { parseStatus, STATUS_USAGE, type StatusCommand } from "./status-command.js";
 import { parseSubmit, SUBMIT_USAGE, type SubmitCommand } from "./submit-command.js";
-import { UsageError } from "./usage-error.js";
+import { parseFlags, UsageError } from "./usage-error.js";
 
 export { UsageError };
 
@@ -106,7 +105,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
 }
 
 function parseRun(args: readonly string[]): RunCommand {
-  const { values, positionals } = parse(args, {
+  const { values, positionals } = parseFlags(args, {
     out: { type: "string" },
     pattern: { type: "string" },
     minz: { type: "string" },
@@ -172,7 +171,7 @@ function parseRun(args: readonly string[]): RunCommand {
 }
 
 function parseSample(args: readonly string[]): SampleCommand {
-  const { values, positionals } = parse(args, {
+  const { values, positionals } = parseFlags(args, {
     count: { type: "string" },
     size: { type: "string" },
     seed: { type: "string" },
@@ -190,7 +189,7 @@ function parseSample(args: readonly string[]): SampleCommand {
 }
 
 function parseServe(args: readonly string[]): ServeCommand {
-  const { values, positionals } = parse(args, { port: { type: "string" }, host: { type: "string" } });
+  const { values, positionals } = parseFlags(args, { port: { type: "string" }, host: { type: "string" } });
   if (positionals.length !== 1) throw new UsageError("serve takes one output folder");
   return {
     command: "serve",
@@ -198,16 +197,6 @@ function parseServe(args: readonly string[]): ServeCommand {
     port: values.port === undefined ? 8080 : intIn("--port", values.port, 0, 65535),
     host: values.host ?? "127.0.0.1",
   };
-}
-
-type Spec = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
-
-function parse<S extends Spec>(args: readonly string[], options: S) {
-  try {
-    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
 }
 
 function num(flag: string, text: string): number {

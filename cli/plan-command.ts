@@ -6,7 +6,6 @@
 import { existsSync, promises as fs } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { storageClient, type GcpConfig } from "../adapters/gcp/clients.js";
 import { GcsStore } from "../adapters/gcp/gcs-store.js";
 import { FileStore, openRegular } from "../adapters/local/file-store.js";
@@ -21,7 +20,7 @@ import { gsUrl, parseGsFolder } from "../core/gs-url.js";
 import { enumerateSlices } from "../core/pipeline/enumerate.js";
 import type { ObjectStore } from "../core/ports.js";
 import { calibrate, CALIBRATION_STACK } from "./plan-calibrate.js";
-import { UsageError } from "./usage-error.js";
+import { parseFlags, UsageError } from "./usage-error.js";
 
 export interface PlanCommand {
   command: "plan";
@@ -46,11 +45,7 @@ export function defaultCalibrationFile(env: Readonly<Record<string, string | und
 }
 
 export function parsePlan(args: readonly string[], env: Readonly<Record<string, string | undefined>>): PlanCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: {
+  const parsed = parseFlags(args, {
         config: { type: "string" },
         prices: { type: "string" },
         calibration: { type: "string" },
@@ -59,13 +54,7 @@ export function parsePlan(args: readonly string[], env: Readonly<Record<string, 
         "calibrate-size": { type: "string" },
         instances: { type: "string" },
         json: { type: "boolean" },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+      });
   const { values, positionals } = parsed;
   const calibrateOnly = values.calibrate === true && positionals.length === 0;
   if (positionals.length !== 1 && !calibrateOnly) throw new UsageError("plan takes one slices folder or gs://bucket/prefix");

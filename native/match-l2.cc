@@ -6,10 +6,9 @@
 #include <opencv2/core.hpp>
 #include <opencv2/features2d.hpp>
 
-#include <limits>
 #include <string>
-#include <vector>
 
+#include "knn.h"
 #include "napi-util.h"
 
 namespace emingest {
@@ -32,25 +31,7 @@ napi_value KnnMatch2L2(napi_env env, napi_callback_info info) {
     if (dims <= 0) throw ArgError("dims must be positive");
     cv::Mat query = floatRows(env, a.v[0], nq, dims, "query");
     cv::Mat train = floatRows(env, a.v[2], nt, dims, "train");
-
-    std::vector<int32_t> trainIdx(2 * static_cast<size_t>(nq), -1);
-    std::vector<float> distance(2 * static_cast<size_t>(nq), std::numeric_limits<float>::infinity());
-    if (nq > 0 && nt > 0) {
-      std::vector<std::vector<cv::DMatch>> knn;
-      cv::BFMatcher(cv::NORM_L2, false).knnMatch(query, train, knn, 2);
-      for (const auto& pair : knn) {
-        for (size_t k = 0; k < pair.size() && k < 2; k++) {
-          size_t at = 2 * static_cast<size_t>(pair[k].queryIdx) + k;
-          trainIdx[at] = pair[k].trainIdx;
-          distance[at] = pair[k].distance;
-        }
-      }
-    }
-    napi_value out;
-    check(env, napi_create_object(env, &out), "napi_create_object");
-    setProperty(env, out, "trainIdx", makeTyped(env, napi_int32_array, trainIdx.size(), sizeof(int32_t), trainIdx.data()));
-    setProperty(env, out, "distance", makeTyped(env, napi_float32_array, distance.size(), sizeof(float), distance.data()));
-    return out;
+    return knn2Result(env, query, train, cv::NORM_L2);
   });
 }
 

@@ -26,24 +26,10 @@ napi_value Sift(napi_env env, napi_callback_info info) {
 
     size_t n = keypoints.size();
     if (descriptors.rows != static_cast<int>(n) || (n > 0 && descriptors.type() != CV_32F)) n = 0;
-    std::vector<float> xs(n), ys(n), response(n), size(n), angle(n);
-    for (size_t i = 0; i < n; i++) {
-      xs[i] = keypoints[i].pt.x;
-      ys[i] = keypoints[i].pt.y;
-      response[i] = keypoints[i].response;
-      size[i] = keypoints[i].size;
-      angle[i] = keypoints[i].angle;
-    }
     size_t dims = n > 0 ? static_cast<size_t>(descriptors.cols) : 0;
     if (n > 0 && !descriptors.isContinuous()) descriptors = descriptors.clone();
 
-    napi_value out;
-    check(env, napi_create_object(env, &out), "napi_create_object");
-    setProperty(env, out, "x", makeTyped(env, napi_float32_array, n, sizeof(float), xs.data()));
-    setProperty(env, out, "y", makeTyped(env, napi_float32_array, n, sizeof(float), ys.data()));
-    setProperty(env, out, "response", makeTyped(env, napi_float32_array, n, sizeof(float), response.data()));
-    setProperty(env, out, "size", makeTyped(env, napi_float32_array, n, sizeof(float), size.data()));
-    setProperty(env, out, "angle", makeTyped(env, napi_float32_array, n, sizeof(float), angle.data()));
+    napi_value out = keypointArrays(env, keypoints, n, true);
     setProperty(env, out, "dims", makeNumber(env, static_cast<double>(dims)));
     setProperty(env, out, "descriptors",
                 makeTyped(env, napi_float32_array, n * dims, sizeof(float), n > 0 ? descriptors.ptr<float>() : nullptr));
