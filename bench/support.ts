@@ -17,3 +17,38 @@ export function optionReader(argv: readonly string[]): (name: string, fallback: 
     return i >= 0 && i + 1 < argv.length ? argv[i + 1] : fallback;
   };
 }
+
+export const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** The header cells of an emingest-vs-tensorstore comparison (comparisonCells gives a row of them). */
+export const COMPARISON_HEADER = ["emingest s", "tensorstore s", "emingest Mvox/s", "tensorstore Mvox/s", "speed ratio", "cpu-s ratio", "emingest B/vox", "tensorstore B/vox", "size ratio", "same keys"];
+
+export interface Side {
+  seconds: readonly number[];
+  cpuSeconds: readonly number[];
+  bytes: number;
+}
+
+/** Medians of both sides over `voxels` scale-0 voxels, and the emingest / tensorstore ratios. */
+export function comparisonCells(em: Side, ts: Side, voxels: number, sameKeys: boolean): string[] {
+  const emS = median(em.seconds);
+  const tsS = median(ts.seconds);
+  return [
+    emS.toFixed(2),
+    tsS.toFixed(2),
+    (voxels / emS / 1e6).toFixed(1),
+    (voxels / tsS / 1e6).toFixed(1),
+    `${(tsS / emS).toFixed(2)}x`,
+    `${(median(ts.cpuSeconds) / median(em.cpuSeconds)).toFixed(2)}x`,
+    (em.bytes / voxels).toFixed(4),
+    (ts.bytes / voxels).toFixed(4),
+    `${(em.bytes / ts.bytes).toFixed(3)}x`,
+    sameKeys ? "yes" : "NO",
+  ];
+}
+
+/** Rows of cells, right-aligned in columns. */
+export function printTable(rows: readonly (readonly string[])[]): void {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
+  for (const row of rows) console.log(row.map((cell, c) => cell.padStart(widths[c])).join("  "));
+}

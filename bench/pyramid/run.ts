@@ -16,7 +16,7 @@ import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { emTexture } from "./texture.js";
-import { benchPaths, optionReader } from "../support.js";
+import { benchPaths, comparisonCells, COMPARISON_HEADER, optionReader, printTable } from "../support.js";
 
 const exec = promisify(execFile);
 const { here, repoRoot, python } = benchPaths(import.meta.url);
@@ -65,7 +65,6 @@ async function listing(dir: string, rel = ""): Promise<Map<string, number>> {
   return out;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -78,7 +77,7 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log(`bench/pyramid ${new Date().toISOString()}: ${cpus()[0]?.model} (${cpus().length} CPUs, both writers pinned to CPU ${o.cpu}), node ${process.version}, tensorstore ${tsVersion}`);
   console.log(`volume ${o.size.join("x")} uint8 smooth-noise texture, chunk 64^3, cube ${o.cube}^3, jpeg quality ${o.quality}, ${o.reps} repetitions`);
 
-  const rows: string[][] = [["encoding", "scales", "emingest s", "tensorstore s", "emingest Mvox/s", "tensorstore Mvox/s", "speed ratio", "cpu-s ratio", "emingest B/vox", "tensorstore B/vox", "size ratio", "same keys"]];
+  const rows: string[][] = [["encoding", "scales", ...COMPARISON_HEADER]];
   const results: unknown[] = [];
   for (const encoding of o.encodings) {
     const em: number[] = [];
@@ -122,26 +121,10 @@ async function main(argv: readonly string[]): Promise<void> {
       sameKeys &&= JSON.stringify([...emFiles.keys()].sort()) === JSON.stringify([...tsFiles.keys()].sort());
       if (!o.keep || r < o.reps - 1) await Promise.all([rm(emOut, { recursive: true }), rm(tsOut, { recursive: true })]);
     }
-    const emS = median(em);
-    const tsS = median(ts);
     results.push({ encoding, emingestSeconds: em, tensorstoreSeconds: ts, emingestCpuSeconds: emCpu, tensorstoreCpuSeconds: tsCpu, emingestBytes: emBytes, tensorstoreBytes: tsBytes, sameKeys });
-    rows.push([
-      encoding,
-      String(scales),
-      emS.toFixed(2),
-      tsS.toFixed(2),
-      (voxels / emS / 1e6).toFixed(1),
-      (voxels / tsS / 1e6).toFixed(1),
-      `${(tsS / emS).toFixed(2)}x`,
-      `${(median(tsCpu) / median(emCpu)).toFixed(2)}x`,
-      (emBytes / voxels).toFixed(4),
-      (tsBytes / voxels).toFixed(4),
-      `${(emBytes / tsBytes).toFixed(3)}x`,
-      sameKeys ? "yes" : "NO",
-    ]);
+    rows.push([encoding, String(scales), ...comparisonCells({ seconds: em, cpuSeconds: emCpu, bytes: emBytes }, { seconds: ts, cpuSeconds: tsCpu, bytes: tsBytes }, voxels, sameKeys)]);
   }
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  for (const row of rows) console.log(row.map((cell, c) => cell.padStart(widths[c])).join("  "));
+  printTable(rows);
   console.log("Mvox/s = scale-0 voxels / wall seconds for the whole pyramid; speed ratio = emingest / tensorstore throughput;");
   console.log("cpu-s ratio = the same from CPU seconds (all threads) instead of wall seconds: steadier when the machine is shared;");
   console.log("B/vox = bytes of every output object (all scales, info included) / scale-0 voxels; size ratio = emingest / tensorstore.");

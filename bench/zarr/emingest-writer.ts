@@ -6,21 +6,10 @@
 // Timed region: cropping each cube out of the loaded volume (skipped when one cube is the whole volume),
 // the downsampling and zarr shards of every cube, assembleHandoff and the reduce step, file writes included.
 // The zarr.json documents are written first, outside the timed region. Prints JSON {"seconds", "cpu_seconds"}.
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import {
-  assembleHandoff,
-  cubeBoxAt,
-  extractBox,
-  listCubes,
-  planPyramid,
-  voxelBlock,
-  writeCube,
-  writeReduce,
-  type BlockWriter,
-  type CubeHandoff,
-  type Vec3,
-} from "../../core/precomputed/index.js";
+import { timeCubeWrites } from "../cube-writes.js";
+import { planPyramid, type BlockWriter, type Vec3 } from "../../core/precomputed/index.js";
 import type { ObjectStore } from "../../core/ports.js";
 import { writeZarrMetadata, ZARR_PREFIX, zarrBlockWriters } from "../../core/zarr/index.js";
 
@@ -58,22 +47,7 @@ async function main(argv: readonly string[]): Promise<void> {
   const placement = plan.scales.map((s) => ({ resolution: s.resolution, voxel_offset: [0, 0, 0] as [number, number, number] }));
   await writeZarrMetadata(store, plan, placement, "bench");
   const writers: BlockWriter[] = zarrBlockWriters(true, plan, store);
-  const buf = await readFile(volumeFile);
-  const volume = voxelBlock(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), [0, 0, 0], size);
-  const single = plan.cubeGrid.every((n) => n === 1);
-
-  const t0 = performance.now();
-  const c0 = process.cpuUsage();
-  const handoffs: CubeHandoff[] = [];
-  for (const c of listCubes(plan)) {
-    const voxels = single ? volume.data : extractBox(volume, cubeBoxAt(plan, c, 0));
-    const handoff = await writeCube({ plan, cube: c, voxels, targets: [], blockWriters: writers });
-    if (handoff) handoffs.push(handoff);
-  }
-  if (plan.handoffScale !== undefined) await writeReduce({ plan, voxels: assembleHandoff(plan, handoffs).data, targets: [], blockWriters: writers });
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(c0);
-  console.log(JSON.stringify({ seconds, cpu_seconds: (cpu.user + cpu.system) / 1e6 }));
+  await timeCubeWrites(plan, volumeFile, size, [], writers);
 }
 
 await main(process.argv.slice(2));

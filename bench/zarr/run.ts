@@ -16,7 +16,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { ZSTD_LEVEL } from "../../core/zarr/index.js";
 import { emTexture } from "../pyramid/texture.js";
-import { benchPaths, optionReader } from "../support.js";
+import { benchPaths, comparisonCells, COMPARISON_HEADER, optionReader, printTable } from "../support.js";
 
 const exec = promisify(execFile);
 const { here, repoRoot, python } = benchPaths(import.meta.url);
@@ -40,7 +40,6 @@ async function shards(dir: string, rel = ""): Promise<Map<string, number>> {
   return out;
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const total = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -96,25 +95,7 @@ async function main(argv: readonly string[]): Promise<void> {
     if (!(keep && r === reps - 1)) await rm(tsOut, { recursive: true });
     kept = emOut;
   }
-  const emS = median(em);
-  const tsS = median(ts);
-  const rows = [
-    ["emingest s", "tensorstore s", "emingest Mvox/s", "tensorstore Mvox/s", "speed ratio", "cpu-s ratio", "emingest B/vox", "tensorstore B/vox", "size ratio", "same keys"],
-    [
-      emS.toFixed(2),
-      tsS.toFixed(2),
-      (voxels / emS / 1e6).toFixed(1),
-      (voxels / tsS / 1e6).toFixed(1),
-      `${(tsS / emS).toFixed(2)}x`,
-      `${(median(tsCpu) / median(emCpu)).toFixed(2)}x`,
-      (emBytes / voxels).toFixed(4),
-      (tsBytes / voxels).toFixed(4),
-      `${(emBytes / tsBytes).toFixed(3)}x`,
-      sameKeys ? "yes" : "NO",
-    ],
-  ];
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  for (const row of rows) console.log(row.map((cell, c) => cell.padStart(widths[c])).join("  "));
+  printTable([COMPARISON_HEADER, comparisonCells({ seconds: em, cpuSeconds: emCpu, bytes: emBytes }, { seconds: ts, cpuSeconds: tsCpu, bytes: tsBytes }, voxels, sameKeys)]);
   console.log("Mvox/s = scale-0 voxels / wall seconds for every level; speed ratio = emingest / tensorstore throughput; cpu-s ratio");
   console.log("= the same from CPU seconds; B/vox = bytes of every shard (all levels) / scale-0 voxels; size ratio = emingest / tensorstore.");
   console.log(JSON.stringify({ size, cube, zstdLevel: ZSTD_LEVEL, emingestSeconds: em, tensorstoreSeconds: ts, emingestCpuSeconds: emCpu, tensorstoreCpuSeconds: tsCpu, emingestBytes: emBytes, tensorstoreBytes: tsBytes, sameKeys }));
