@@ -292,7 +292,9 @@ build() {
     local t0=$EPOCHREALTIME args=()
     case "$name" in
       base) echo "base $BASE"; continue ;;
-      align | emwrite) args=(-f services/Dockerfile --build-arg "SERVICE=$name") ;;
+      # The code version every volume's provenance records (the build context has no .git): the same
+      # `git describe` the local build writes (scripts/code-version.mjs), so both runs' provenance agree.
+      align | emwrite) args=(-f services/Dockerfile --build-arg "SERVICE=$name" --build-arg "EMINGEST_GIT_DESCRIBE=$(git -C "$ROOT" describe --always --dirty 2> /dev/null || true)") ;;
       fiji)
         [ -n "${FIJI_URL:-}" ] || die "fiji: set FIJI_URL (the Fiji archive; see services/fiji/Dockerfile)"
         args=(-f services/fiji/Dockerfile --build-arg "FIJI_URL=$FIJI_URL" --build-arg "FIJI_SHA256=${FIJI_SHA256:-}")

@@ -286,9 +286,13 @@ test("align and emwrite are built from services/Dockerfile with their SERVICE, f
   assert.match(String(c.locals.images), /^\$\{\{ for name in keys\(local\.run_services\) : name => /);
   assert.match(
     strings(build.provisioner ?? null).join(" "),
-    / --config=terraform\/build\/image\.yaml --substitutions=_IMAGE=\$\{each\.value\},_DOCKERFILE=\$\{local\.dockerfiles\[each\.key\]\},_SERVICE=\$\{each\.key\} /,
+    / --config=terraform\/build\/image\.yaml --substitutions=_IMAGE=\$\{each\.value\},_DOCKERFILE=\$\{local\.dockerfiles\[each\.key\]\},_SERVICE=\$\{each\.key\},_GIT_DESCRIBE=\$\(git describe --always --dirty 2>\/dev\/null \|\| echo unknown\) /,
   );
-  assert.match(read("terraform/build/image.yaml"), /args: \["build", "-f", "\$\{_DOCKERFILE\}", "--build-arg", "SERVICE=\$\{_SERVICE\}", "-t", "\$\{_IMAGE\}", "\."\]/);
+  // The code version the volumes' provenance records comes in as a build argument (the upload has no .git).
+  assert.match(
+    read("terraform/build/image.yaml"),
+    /args: \["build", "-f", "\$\{_DOCKERFILE\}", "--build-arg", "SERVICE=\$\{_SERVICE\}", "--build-arg", "EMINGEST_GIT_DESCRIBE=\$\{_GIT_DESCRIBE\}", "-t", "\$\{_IMAGE\}", "\."\]/,
+  );
   // A Dockerfile for every service Terraform may deploy (fiji only with enable_fiji).
   assert.match(String(c.locals.run_services), /var\.enable_fiji \? \{ fiji = var\.services\.fiji \} : \{\}/);
   const deployable = [...String(c.locals.run_services).matchAll(/\b([a-z]+) = var\.services\.\1\b/g)].map((m) => m[1]);
