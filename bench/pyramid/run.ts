@@ -11,12 +11,12 @@
 // neuroglancer_uint64_sharded_v1 spec per scale (raw volumes: gzip data_encoding), same JPEG quality.
 // The order of the two alternates per repetition; the table shows medians and emingest/tensorstore ratios.
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { emTexture } from "./texture.js";
-import { benchPaths, comparisonCells, COMPARISON_HEADER, optionReader, printTable } from "../support.js";
+import { benchPaths, comparisonCells, COMPARISON_HEADER, fileSizes, optionReader, pinned, printTable } from "../support.js";
 
 const exec = promisify(execFile);
 const { here, repoRoot, python } = benchPaths(import.meta.url);
@@ -46,23 +46,6 @@ function parseOptions(argv: readonly string[]): Options {
     cpu: Number(get("cpu", "0")),
     keep: argv.includes("--keep"),
   };
-}
-
-async function pinned(cpu: number, cmd: string, args: string[]): Promise<{ seconds: number; cpu_seconds: number }> {
-  const { stdout } = await exec("taskset", ["-c", String(cpu), cmd, ...args], { maxBuffer: 16 * 1024 * 1024 });
-  const lines = stdout.trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]) as { seconds: number; cpu_seconds: number };
-}
-
-/** Relative path -> size of every file under dir. */
-async function listing(dir: string, rel = ""): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const e of await readdir(path.join(dir, rel), { withFileTypes: true })) {
-    const r = path.join(rel, e.name);
-    if (e.isDirectory()) for (const [k, v] of await listing(dir, r)) out.set(k, v);
-    else out.set(r, (await stat(path.join(dir, r))).size);
-  }
-  return out;
 }
 
 const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
@@ -113,8 +96,8 @@ async function main(argv: readonly string[]): Promise<void> {
         await runEm();
         await runTs();
       }
-      const emFiles = await listing(emOut);
-      const tsFiles = await listing(tsOut);
+      const emFiles = await fileSizes(emOut);
+      const tsFiles = await fileSizes(tsOut);
       emBytes = sum(emFiles);
       tsBytes = sum(tsFiles);
       scales = new Set([...emFiles.keys()].map((k) => path.dirname(k)).filter((d) => d !== ".")).size;

@@ -10,35 +10,18 @@
 // order alternates per repetition; the table shows medians. Bytes and keys count the shards only (the
 // zarr.json documents are written outside both timed regions).
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { ZSTD_LEVEL } from "../../core/zarr/index.js";
 import { emTexture } from "../pyramid/texture.js";
-import { benchPaths, comparisonCells, COMPARISON_HEADER, optionReader, printTable } from "../support.js";
+import { benchPaths, comparisonCells, COMPARISON_HEADER, fileSizes, optionReader, pinned, printTable } from "../support.js";
 
 const exec = promisify(execFile);
 const { here, repoRoot, python } = benchPaths(import.meta.url);
 const tsWriter = path.join(repoRoot, "bench", "zarr", "tensorstore_writer.py");
 const emWriter = path.join(here, "emingest-writer.js");
-
-async function pinned(cpu: number, cmd: string, args: string[]): Promise<{ seconds: number; cpu_seconds: number }> {
-  const { stdout } = await exec("taskset", ["-c", String(cpu), cmd, ...args], { maxBuffer: 16 * 1024 * 1024 });
-  const lines = stdout.trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]) as { seconds: number; cpu_seconds: number };
-}
-
-/** Relative path -> size of every shard under dir (zarr.json documents left out). */
-async function shards(dir: string, rel = ""): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const e of await readdir(path.join(dir, rel), { withFileTypes: true })) {
-    const r = path.join(rel, e.name);
-    if (e.isDirectory()) for (const [k, v] of await shards(dir, r)) out.set(k, v);
-    else if (e.name !== "zarr.json") out.set(r, (await stat(path.join(dir, r))).size);
-  }
-  return out;
-}
 
 const total = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
@@ -86,8 +69,8 @@ async function main(argv: readonly string[]): Promise<void> {
       await runTs(path.join(tmp, `emingest-${r - 1}`));
       await runEm();
     }
-    const emFiles = await shards(emOut);
-    const tsFiles = await shards(tsOut);
+    const emFiles = await fileSizes(emOut, (name) => name !== "zarr.json");
+    const tsFiles = await fileSizes(tsOut, (name) => name !== "zarr.json");
     emBytes = total(emFiles);
     tsBytes = total(tsFiles);
     sameKeys &&= JSON.stringify([...emFiles.keys()].sort()) === JSON.stringify([...tsFiles.keys()].sort());
