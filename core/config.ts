@@ -149,6 +149,7 @@ export function parseIngestConfig(input: unknown, where = CONFIG_FILE): IngestCo
       `${where}: "cube" must be at most ${MAX_CUBE}, got ${config.cube}: a pyramid task holds its whole cube in memory (1 GiB at 1024^3, 1.3 GiB at its peak; ${config.cube}^3 is ${(config.cube / 1024) ** 3} GiB), more than a 4 GiB Cloud Run instance running two tasks has`,
     );
   }
+  checkDetectorMemory(config.align, `${where}: "align"`);
   const [lo, hi] = config.window16;
   if (!(lo >= 0 && hi <= 100 && lo < hi)) {
     throw new PermanentError(`${where}: "window16" must be two percentiles 0 <= low < high <= 100, got [${lo}, ${hi}]`);
@@ -180,6 +181,22 @@ function parseAlign(input: unknown, where: string): AlignConfig {
     maxFailedPairShare: field.number("maxFailedPairShare", d.maxFailedPairShare, 0, 1),
     maxConsecutiveBad: field.int("maxConsecutiveBad", d.maxConsecutiveBad, 0, MAX_CONSECUTIVE_BAD),
   };
+}
+
+/**
+ * A features task holds the detector's scale space of the maxSize copy: measured peak RSS ~90 bytes per pixel
+ * for AKAZE (1.5 GiB at 4096^2) and ~230 for SIFT, which doubles the image (1.0 GiB at 2048^2, 3.7 GiB at
+ * 4096^2; BENCHMARKS.md "Peak memory of the detectors"). A task must fit half of a 4 GiB Cloud Run instance.
+ */
+export const MAX_DETECTOR_SIZE: Readonly<Record<AlignConfig["detector"], number>> = { akaze: 4096, sift: 2048 };
+
+function checkDetectorMemory(align: AlignConfig, where: string): void {
+  const max = MAX_DETECTOR_SIZE[align.detector];
+  if (align.maxSize > max) {
+    throw new PermanentError(
+      `${where}: "maxSize" must be at most ${max} with detector ${align.detector}, got ${align.maxSize}: ${align.detector} on a ${align.maxSize}^2 copy needs more memory than a features task has (half of a 4 GiB Cloud Run instance)`,
+    );
+  }
 }
 
 /** printf patterns: exactly one integer conversion (%d, %5d, %05d), a plain file name. */

@@ -23,6 +23,8 @@ test("fields are parsed and kept", () => {
   assert.equal(parseIngestConfig({ window16Scope: "slice" }).window16Scope, "slice");
   assert.equal(c.align.detector, "akaze");
   assert.equal(parseIngestConfig({ align: { detector: "sift" } }).align.detector, "sift");
+  assert.equal(parseIngestConfig({ align: { maxSize: 4096 } }).align.maxSize, 4096);
+  assert.equal(parseIngestConfig({ align: { detector: "sift", maxSize: 2048 } }).align.maxSize, 2048);
 });
 
 const bad: Array<[string, unknown, RegExp]> = [
@@ -48,6 +50,8 @@ const bad: Array<[string, unknown, RegExp]> = [
   ["detector", { align: { detector: "surf" } }, /: ingest\.json: "align": "detector" must be one of akaze, sift, got "surf"$/],
   ["detector case", { align: { detector: "SIFT" } }, /"align": "detector" must be one of akaze, sift, got "SIFT"/],
   ["detector not a string", { align: { detector: 1 } }, /"align": "detector" must be one of akaze, sift, got 1/],
+  ["maxSize too large for AKAZE's memory", { align: { maxSize: 8192 } }, /"align": "maxSize" must be at most 4096 with detector akaze, got 8192: akaze on a 8192\^2 copy needs more memory/],
+  ["maxSize too large for SIFT's memory", { align: { detector: "sift", maxSize: 4096 } }, /"align": "maxSize" must be at most 2048 with detector sift, got 4096/],
   ["window", { window16: [90, 10] }, /"window16" must be two percentiles/],
   ["window scope", { window16Scope: "z" }, /"window16Scope" must be one of stack, slice, got "z"/],
 ];
