@@ -71,7 +71,8 @@ test("tensorstore and zarr-python read every level exactly as the precomputed ra
     const [ox, oy, oz] = level.voxel_offset;
     assert.deepEqual(level.transforms, [
       { type: "scale", scale: [rz, ry, rx] },
-      { type: "translation", translation: [oz * rz, oy * ry, ox * rx] },
+      // The centre of voxel 0 (NGFF places voxel centres; a precomputed voxel i covers [offset + i, offset + i + 1)).
+      { type: "translation", translation: [(oz + 0.5) * rz, (oy + 0.5) * ry, (ox + 0.5) * rx] },
     ]);
   }
   // Anisotropic: z stays at 30 nm while x and y coarsen to 8 and 16 nm, then all three coarsen.
