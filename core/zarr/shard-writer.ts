@@ -70,7 +70,7 @@ export async function encodeZarrShard(plan: PyramidPlan, s: number, block: Voxel
           index.setBigUint64(16 * i + 8, MISSING, true);
           continue;
         }
-        const encoded = await zstdCompress(voxels);
+        const encoded = zstdCompress(voxels);
         index.setBigUint64(16 * i, BigInt(offset), true);
         index.setBigUint64(16 * i + 8, BigInt(encoded.length), true);
         parts.push(encoded);
