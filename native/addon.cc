@@ -13,6 +13,7 @@ napi_value KnnMatch2L2(napi_env env, napi_callback_info info);
 napi_value WarpAffine(napi_env env, napi_callback_info info);
 napi_value Clahe(napi_env env, napi_callback_info info);
 napi_value ZstdCompress(napi_env env, napi_callback_info info);
+napi_value ZstdCompressChunk(napi_env env, napi_callback_info info);
 napi_value ZstdDecompress(napi_env env, napi_callback_info info);
 }
 
@@ -28,6 +29,7 @@ NAPI_MODULE_INIT() {
       {"warpAffine", nullptr, emingest::WarpAffine, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"clahe", nullptr, emingest::Clahe, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"zstdCompress", nullptr, emingest::ZstdCompress, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"zstdCompressChunk", nullptr, emingest::ZstdCompressChunk, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"zstdDecompress", nullptr, emingest::ZstdDecompress, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

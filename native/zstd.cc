@@ -6,6 +6,7 @@
 // test/zarr/interop.test.ts). One compression context per thread (Node worker threads are OS threads).
 #include <zstd.h>
 
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
@@ -41,6 +42,53 @@ napi_value ZstdCompress(napi_env env, napi_callback_info info) {
     thread_local std::vector<uint8_t> scratch;
     scratch.resize(ZSTD_compressBound(src.length));
     size_t n = ZSTD_compressCCtx(cctx, scratch.data(), scratch.size(), src.data, src.length, level);
+    checkZstd(n, "ZSTD_compressCCtx");
+    return makeTyped(env, napi_uint8_array, n, 1, scratch.data());
+  });
+}
+
+// zstdCompressChunk(block, sx, sy, sz, ox, oy, oz, bx, by, bz, cx, cy, cz, level): the frame of one inner
+// chunk of cx*cy*cz voxels (x fastest) whose first bx*by*bz voxels, the box at (ox, oy, oz) of the block of
+// sx*sy*sz voxels (x fastest), are copied from the block and the rest are the fill value 0; null when the
+// chunk is all 0 (the sharding codec stores no such chunk). The same bytes as copying the chunk out in
+// JavaScript and calling zstdCompress, without the copy through JavaScript (test/zarr/zstd-native.test.ts).
+napi_value ZstdCompressChunk(napi_env env, napi_callback_info info) {
+  return guard(env, "zstdCompressChunk", [&]() -> napi_value {
+    Args<14> a(env, info, "zstdCompressChunk");
+    Bytes src = getBytes(env, a.v[0], "block");
+    int64_t v[12];
+    const char* names[12] = {"sx", "sy", "sz", "ox", "oy", "oz", "bx", "by", "bz", "cx", "cy", "cz"};
+    for (int i = 0; i < 12; i++) {
+      v[i] = getInt(env, a.v[i + 1], names[i]);
+      if (v[i] < 0) throw ArgError(std::string(names[i]) + " must be >= 0");
+    }
+    const int64_t sx = v[0], sy = v[1], sz = v[2], ox = v[3], oy = v[4], oz = v[5];
+    const int64_t bx = v[6], by = v[7], bz = v[8], cx = v[9], cy = v[10], cz = v[11];
+    int32_t level = getInt(env, a.v[13], "level");
+    if (level < ZSTD_minCLevel() || level > ZSTD_maxCLevel()) throw ArgError("level must be a zstd level");
+    if (static_cast<uint64_t>(sx * sy * sz) != src.length) throw ArgError("block must hold sx*sy*sz voxels");
+    if (ox + bx > sx || oy + by > sy || oz + bz > sz) throw ArgError("the box must lie inside the block");
+    if (bx > cx || by > cy || bz > cz) throw ArgError("the box must fit in the chunk");
+    thread_local std::vector<uint8_t> chunk;
+    chunk.assign(static_cast<size_t>(cx * cy * cz), 0);
+    uint8_t any = 0;
+    for (int64_t z = 0; z < bz; z++) {
+      for (int64_t y = 0; y < by; y++) {
+        const uint8_t* from = src.data + ox + sx * (oy + y + sy * (oz + z));
+        uint8_t* to = chunk.data() + cx * (y + cy * z);
+        std::memcpy(to, from, static_cast<size_t>(bx));
+        for (int64_t x = 0; x < bx; x++) any |= from[x];
+      }
+    }
+    napi_value result;
+    if (!any) {
+      check(env, napi_get_null(env, &result), "napi_get_null");
+      return result;
+    }
+    ZSTD_CCtx* cctx = threadContext();
+    thread_local std::vector<uint8_t> scratch;
+    scratch.resize(ZSTD_compressBound(chunk.size()));
+    size_t n = ZSTD_compressCCtx(cctx, scratch.data(), scratch.size(), chunk.data(), chunk.size(), level);
     checkZstd(n, "ZSTD_compressCCtx");
     return makeTyped(env, napi_uint8_array, n, 1, scratch.data());
   });

@@ -10,6 +10,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compress as wasmCompress, decompress as wasmDecompress, init as wasmInit } from "@bokuweb/zstd-wasm";
 import { ZSTD_LEVEL, zstdCompress, zstdDecompress } from "../../core/zarr/index.js";
+import { zstdCompressChunk } from "../../core/zarr/zstd.js";
+import { extractBox, voxelBlock } from "../../core/precomputed/index.js";
 
 /** A deterministic xorshift byte stream. */
 function noise(n: number, seed: number): Uint8Array {
@@ -65,6 +67,31 @@ test("each decodes the other's frames back to the input", async () => {
     assert.deepEqual(Buffer.from(zstdDecompress(wasmCompress(bytes, ZSTD_LEVEL))), Buffer.from(bytes), name);
     assert.deepEqual(Buffer.from(wasmDecompress(zstdCompress(bytes))), Buffer.from(bytes), name);
   }
+});
+
+test("zstdCompressChunk: the frame of the chunk copied out and zero-filled in JavaScript; null when all zero", () => {
+  // A block of 100 x 70 x 40 voxels at (64, 0, 128): a whole 32^3 chunk, a clipped one, an all-zero one.
+  const size: [number, number, number] = [100, 70, 40];
+  const data = texture(100, 8).subarray(0, 100 * 70 * 40);
+  const block = voxelBlock(data, [64, 0, 128], size);
+  const chunk: [number, number, number] = [32, 32, 32];
+  /** The chunk as the JavaScript writer built it: the box copied out (x fastest), the rest 0. */
+  const copied = (begin: [number, number, number], end: [number, number, number]): Uint8Array => {
+    const box = extractBox(block, { begin, end });
+    const out = new Uint8Array(32 ** 3);
+    const [bx, by, bz] = [0, 1, 2].map((d) => end[d] - begin[d]);
+    for (let z = 0; z < bz; z++) for (let y = 0; y < by; y++) out.set(box.subarray(bx * (y + by * z), bx * (y + 1 + by * z)), 32 * (y + 32 * z));
+    return out;
+  };
+  for (const [begin, end] of [[[96, 32, 128], [128, 64, 160]], [[160, 64, 160], [164, 70, 168]], [[64, 0, 128], [96, 32, 160]]] as Array<[[number, number, number], [number, number, number]]>) {
+    const got = zstdCompressChunk(block, begin, end, chunk);
+    assert.ok(got !== null);
+    assert.deepEqual(Buffer.from(got), Buffer.from(zstdCompress(copied(begin, end))), `box ${begin}..${end}`);
+  }
+  const zeros = voxelBlock(new Uint8Array(64 ** 3), [0, 0, 0], [64, 64, 64]);
+  assert.equal(zstdCompressChunk(zeros, [0, 0, 0], [32, 32, 32], chunk), null);
+  assert.throws(() => zstdCompressChunk(block, [150, 0, 128], [190, 32, 160], chunk), /zstdCompressChunk: the box must lie inside the block/);
+  assert.throws(() => zstdCompressChunk(block, [64, 0, 128], [100, 32, 160], chunk), /zstdCompressChunk: the box must fit in the chunk/);
 });
 
 test("a damaged or foreign frame and a bad level are refused with their cause", () => {
