@@ -1,5 +1,6 @@
 // emingest's native addon: OpenCV 4.12 (built from source by scripts/native.sh, statically linked,
-// single-threaded) behind Node-API, so one binary serves Node 20 and 22. Loaded by core/native.ts.
+// single-threaded) behind Node-API, so one binary serves Node 20 and 22, and zstd frames (zstd.cc: zstd
+// 1.5.7, static). Loaded by core/align/opencv.ts and core/zarr/zstd.ts.
 #include <opencv2/core.hpp>
 
 #include "napi-util.h"
@@ -11,6 +12,9 @@ napi_value Sift(napi_env env, napi_callback_info info);
 napi_value KnnMatch2L2(napi_env env, napi_callback_info info);
 napi_value WarpAffine(napi_env env, napi_callback_info info);
 napi_value Clahe(napi_env env, napi_callback_info info);
+napi_value ZstdCompress(napi_env env, napi_callback_info info);
+napi_value ZstdCompressChunk(napi_env env, napi_callback_info info);
+napi_value ZstdDecompress(napi_env env, napi_callback_info info);
 }
 
 NAPI_MODULE_INIT() {
@@ -24,6 +28,9 @@ NAPI_MODULE_INIT() {
       {"knnMatch2L2", nullptr, emingest::KnnMatch2L2, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"warpAffine", nullptr, emingest::WarpAffine, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"clahe", nullptr, emingest::Clahe, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"zstdCompress", nullptr, emingest::ZstdCompress, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"zstdCompressChunk", nullptr, emingest::ZstdCompressChunk, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"zstdDecompress", nullptr, emingest::ZstdDecompress, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   napi_value version;

@@ -11,7 +11,8 @@
 # the version, the flags and the compiler. The addon itself compiles in ~2 s and is rebuilt when its
 # sources change.
 #
-# Needs: curl, tar, sha256sum, cmake (>= 3.13), a C++17 compiler (g++ or clang++), make or ninja.
+# Needs: curl, tar, sha256sum, cmake (>= 3.13), a C++17 compiler (g++ or clang++) and a C compiler, make or
+# ninja. zstd 1.5.7 is compiled from source too (below), in seconds, and cached the same way.
 #
 #   scripts/native.sh            builds what is missing and prints the addon's path
 #   scripts/native.sh opencv     builds only OpenCV (needs no node_modules) and prints its prefix: an image
@@ -52,6 +53,18 @@ compiler=$("$CXX" --version | head -1)
 key=$(printf '%s\n' "$OPENCV_VERSION" "$SDIST_SHA256" "${CMAKE_FLAGS[*]}" "$compiler" | sha256sum | cut -c1-16)
 PREFIX=$CACHE/opencv-$OPENCV_VERSION-$key
 
+# fetch_pinned FILE URL SHA256 WORK WHAT: $CACHE/FILE, downloaded through WORK unless it is there with that sha256.
+fetch_pinned() {
+  if [ ! -f "$CACHE/$1" ] || [ "$(sha256sum "$CACHE/$1" | cut -d' ' -f1)" != "$3" ]; then
+    log "fetching $5 ($1) from PyPI"
+    curl -fsSL --retry 3 -o "$4/$1" "$2"
+    local got
+    got=$(sha256sum "$4/$1" | cut -d' ' -f1)
+    [ "$got" = "$3" ] || { log "$1: sha256 $got, expected $3"; exit 1; }
+    mv "$4/$1" "$CACHE/$1"
+  fi
+}
+
 mkdir -p "$CACHE"
 # Test files and two clones may build at once: one build at a time per cache.
 exec 9> "$CACHE/.native.lock"
@@ -63,13 +76,7 @@ if [ ! -f "$PREFIX/.complete" ]; then
   t0=$EPOCHREALTIME
   work=$(mktemp -d "$CACHE/build.XXXXXX")
   trap 'rm -rf "$work"' EXIT
-  if [ ! -f "$CACHE/$SDIST" ] || [ "$(sha256sum "$CACHE/$SDIST" | cut -d' ' -f1)" != "$SDIST_SHA256" ]; then
-    log "fetching the OpenCV $OPENCV_VERSION source ($SDIST) from PyPI"
-    curl -fsSL --retry 3 -o "$work/$SDIST" "$SDIST_URL"
-    got=$(sha256sum "$work/$SDIST" | cut -d' ' -f1)
-    [ "$got" = "$SDIST_SHA256" ] || { log "$SDIST: sha256 $got, expected $SDIST_SHA256"; exit 1; }
-    mv "$work/$SDIST" "$CACHE/$SDIST"
-  fi
+  fetch_pinned "$SDIST" "$SDIST_URL" "$SDIST_SHA256" "$work" "the OpenCV $OPENCV_VERSION source"
   src=${SDIST%.tar.gz}
   tar -xzf "$CACHE/$SDIST" -C "$work" "$src/opencv"
   generator=()
@@ -93,8 +100,39 @@ fi
 # The addon: rebuilt when its sources, the OpenCV build or the Node-API headers change.
 NAPI_INCLUDE=$ROOT/node_modules/node-api-headers/include
 [ -f "$NAPI_INCLUDE/node_api.h" ] || { log "node-api-headers is missing: run npm ci first"; exit 1; }
+
+# zstd for the OME-Zarr chunks (native/zstd.cc): zstd 1.5.7's single-file source (zstd/zstd.c), as the
+# python-zstandard 0.25.0 sdist on PyPI carries it (pinned by sha256), compiled once into $CACHE and linked
+# statically, so nothing is needed where the addon runs. 1.5.7 because its level-1 frames are tensorstore's
+# and @bokuweb/zstd-wasm's byte for byte; Debian bookworm's libzstd 1.5.4 makes other frames for chunks with
+# runs of zeros (BENCHMARKS.md, OME-Zarr section).
+ZSTD_VERSION=1.5.7
+ZSTD_SDIST=zstandard-0.25.0.tar.gz
+ZSTD_SDIST_URL=https://files.pythonhosted.org/packages/fd/aa/3e0508d5a5dd96529cdc5a97011299056e14c6505b678fd58938792794b1/$ZSTD_SDIST
+ZSTD_SDIST_SHA256=7713e1179d162cf5c7906da876ec2ccb9c3a9dcbdffef0cc7f70c3667a205f0b
+CC=${CC:-cc}
+need "$CC" "Debian: apt-get install gcc"
+ZSTD_CFLAGS=(-O2 -fPIC -fvisibility=hidden -DZSTD_LEGACY_SUPPORT=0 -DZSTD_DISABLE_ASM)
+zkey=$(printf '%s\n' "$ZSTD_SDIST_SHA256" "${ZSTD_CFLAGS[*]}" "$("$CC" --version | head -1)" | sha256sum | cut -c1-16)
+ZSTD=$CACHE/zstd-$ZSTD_VERSION-$zkey
+if [ ! -f "$ZSTD/.complete" ]; then
+  t0=$EPOCHREALTIME
+  zwork=$(mktemp -d "$CACHE/build.XXXXXX")
+  fetch_pinned "$ZSTD_SDIST" "$ZSTD_SDIST_URL" "$ZSTD_SDIST_SHA256" "$zwork" "the zstd $ZSTD_VERSION source"
+  tar -xzf "$CACHE/$ZSTD_SDIST" -C "$zwork" "${ZSTD_SDIST%.tar.gz}/zstd"
+  mkdir -p "$zwork/out"
+  cp "$zwork/${ZSTD_SDIST%.tar.gz}"/zstd/{zstd.h,zstd_errors.h,LICENSE} "$zwork/out/"
+  "$CC" "${ZSTD_CFLAGS[@]}" -c "$zwork/${ZSTD_SDIST%.tar.gz}/zstd/zstd.c" -o "$zwork/out/zstd.o"
+  grep -q "define ZSTD_VERSION_RELEASE  ${ZSTD_VERSION##*.}$" "$zwork/out/zstd.h" || { log "$ZSTD_SDIST does not hold zstd $ZSTD_VERSION"; exit 1; }
+  rm -rf "$ZSTD"
+  mv "$zwork/out" "$ZSTD"
+  rm -rf "$zwork"
+  touch "$ZSTD/.complete"
+  log "zstd $ZSTD_VERSION built in $(seconds_since "$t0") s"
+fi
+
 sources=(native/*.cc)
-want=$(cat "${sources[@]}" native/*.h scripts/native.sh | sha256sum | cut -c1-16)-$key
+want=$(cat "${sources[@]}" native/*.h scripts/native.sh | sha256sum | cut -c1-16)-$key-$zkey
 stamp=$ROOT/native/build/.stamp
 if [ ! -f "$OUT" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   t0=$EPOCHREALTIME
@@ -103,7 +141,7 @@ if [ ! -f "$OUT" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   [ -d "$libdir" ] || libdir=$PREFIX/lib64
   # NAPI_VERSION 8: Node >= 12.22; -fvisibility=hidden and --exclude-libs keep OpenCV's symbols private.
   "$CXX" -O2 -std=c++17 -shared -fPIC -fvisibility=hidden -DNAPI_VERSION=8 \
-    -I"$NAPI_INCLUDE" -I"$PREFIX/include/opencv4" "${sources[@]}" -o "$OUT.tmp" \
+    -I"$NAPI_INCLUDE" -I"$PREFIX/include/opencv4" -I"$ZSTD" "${sources[@]}" "$ZSTD/zstd.o" -o "$OUT.tmp" \
     -L"$libdir" -L"$libdir/opencv4/3rdparty" -lopencv_features2d -lopencv_imgproc -lopencv_core -lzlib \
     -lpthread -ldl -Wl,--exclude-libs,ALL -s
   mv "$OUT.tmp" "$OUT"

@@ -62,10 +62,10 @@ export async function finalizeRun(deps: StepDeps, manifest: RunManifest, plan: R
   const pairs = await deps.runs.listTasks(manifest.run, "align");
   const results = new Map(pairs.map((t) => [sliceOf(t.id), t.outcome as PairResult]));
   const precomputed = [keys.volume("jpeg"), ...(manifest.config.raw ? [keys.volume("raw")] : [])];
-  await writeReport(reportDeps, manifest, plan, results, precomputed);
+  const volumes = [...precomputed, ...(manifest.config.zarr ? [ZARR_PREFIX] : [])];
+  await writeReport(reportDeps, manifest, plan, results, volumes);
   // The OME-Zarr metadata comes last among the volumes' objects: every shard is already there.
   if (manifest.config.zarr) await writeZarrMetadata(report.store, pyramid, await zarrPlacement(deps, keys.volume("jpeg")), manifest.run);
-  const volumes = [...precomputed, ...(manifest.config.zarr ? [ZARR_PREFIX] : [])];
   const objects = (await Promise.all(volumes.map((v) => deps.out.list(v)))).reduce((n, list) => n + list.length, 0);
   const summary: RunSummary = {
     run: manifest.run,

@@ -3,8 +3,10 @@
 // Layer sources are URLs relative to the output root ("precomputed://ng/jpeg/"): the same bytes hold for a
 // folder, a bucket or a copy, and whoever knows where the root is served makes them absolute
 // (`resolveViewerState`: `emingest serve`, report/index.html's own location).
-// The layers follow the written formats: `VOLUME_LAYERS` has one row per volume folder (keys.volume), and a
-// format added there (OME-Zarr: protocol "zarr3", displayDimensions x y z) appears in every state written.
+// The layers follow the written formats: `VOLUME_LAYERS` has one row per volume folder (keys.volume, and
+// the OME-Zarr group core/zarr ZARR_PREFIX), so a format added there appears in every state written.
+// The display axes are x y z whatever a layer's own axis order: neuroglancer keeps an array's order, and
+// an OME-Zarr array is (z, y, x), which it would show as z x y (FINDINGS.md, readers and the browser).
 import type { PyramidPlan, VoxelOffset } from "../precomputed/index.js";
 
 export interface VolumeLayer {
@@ -17,6 +19,7 @@ export interface VolumeLayer {
 export const VOLUME_LAYERS: Readonly<Record<string, VolumeLayer>> = {
   "ng/jpeg/": { name: "em", protocol: "precomputed" },
   "ng/raw/": { name: "em-raw", protocol: "precomputed" },
+  "ng/zarr/": { name: "em-zarr", protocol: "zarr3" },
 };
 
 export interface ViewerLayerState {
@@ -28,6 +31,8 @@ export interface ViewerLayerState {
 
 export interface ViewerState {
   dimensions: Record<"x" | "y" | "z", [number, "m"]>;
+  /** The global dimensions the panels show, in this order (xy, xz, yz planes). */
+  displayDimensions: ["x", "y", "z"];
   position: [number, number, number];
   /** Screen pixels per voxel in the 2D panels, so the whole xy extent fits in about 1024 pixels. */
   crossSectionScale: number;
@@ -49,6 +54,7 @@ export function viewerState(volumes: readonly string[], pyramid: Pick<PyramidPla
   return {
     // neuroglancer's coordinate space: one unit per scale-0 voxel, in metres (the nm of `info` / 1e9, the nearest double).
     dimensions: { x: [rx / 1e9, "m"], y: [ry / 1e9, "m"], z: [rz / 1e9, "m"] },
+    displayDimensions: ["x", "y", "z"],
     // The centre of the middle voxel: voxel v covers [v, v + 1) in neuroglancer's coordinates.
     position: [offset[0] + Math.floor(sx / 2) + 0.5, offset[1] + Math.floor(sy / 2) + 0.5, offset[2] + Math.floor(sz / 2) + 0.5],
     crossSectionScale: Math.max(1, Math.max(sx, sy) / 1024),

@@ -13,12 +13,15 @@ import { runProvenance } from "./provenance.js";
 import { qualityPlotSvg } from "./quality-plot.js";
 import { reportPage } from "./report-page.js";
 import { writeReslices } from "./reslices.js";
-import { viewerState } from "./viewer-state.js";
+import { viewerState, VOLUME_LAYERS } from "./viewer-state.js";
 
-/** `volumes`: the folder of every volume written (`ng/jpeg/`, ...); each gets its `provenance` beside `info`. */
+/**
+ * `volumes`: the folder of every volume written (`ng/jpeg/`, ..., `ng/zarr/`), each a layer of the viewer
+ * state; each precomputed one gets its `provenance` beside `info` (a zarr group holds only zarr objects).
+ */
 export async function writeReport(deps: StepDeps, manifest: RunManifest, plan: RunPlan, pairs: Map<number, PairResult>, volumes: readonly string[]): Promise<void> {
   const provenance = runProvenance(manifest, deps.sourceName, deps.codeVersion);
-  for (const volume of volumes) await writeJson(deps.out, `${volume}provenance`, provenance);
+  for (const volume of volumes) if (VOLUME_LAYERS[volume]?.protocol === "precomputed") await writeJson(deps.out, `${volume}provenance`, provenance);
   const offset = voxelOffset(manifest.config, plan.box, plan.firstZ);
   const state = viewerState(volumes, plan.pyramid, offset);
   await writeJson(deps.out, keys.report("neuroglancer.json"), state);

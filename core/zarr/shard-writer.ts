@@ -6,22 +6,12 @@
 // A shard whose chunks are all fill value is not written at all (a missing shard reads as fill value).
 // The block must hold every shard it touches whole (clipped to the array), which the pyramid plan
 // guarantees for a cube at the scales it owns and for the reduce step's whole volume (zarr-layout.ts).
-import { extractBoxInto, voxelCount, type PutFn, type PyramidPlan, type Vec3, type VoxelBlock } from "../precomputed/index.js";
+import type { PutFn, PyramidPlan, Vec3, VoxelBlock } from "../precomputed/index.js";
 import { crc32c } from "./crc32c.js";
 import { shardKey, shardShapeXYZ, shardsInBox } from "./zarr-layout.js";
-import { zstdCompress } from "./zstd.js";
+import { zstdCompressChunk } from "./zstd.js";
 
 const MISSING = 0xffffffffffffffffn;
-
-function isAllZero(data: Uint8Array): boolean {
-  if (data.byteOffset % 4 === 0 && data.length % 4 === 0) {
-    const words = new Int32Array(data.buffer, data.byteOffset, data.length >> 2);
-    for (let i = 0; i < words.length; i++) if (words[i] !== 0) return false;
-    return true;
-  }
-  for (let i = 0; i < data.length; i++) if (data[i] !== 0) return false;
-  return true;
-}
 
 function checkBlockHoldsShards(plan: PyramidPlan, s: number, block: VoxelBlock): void {
   const shape = shardShapeXYZ(plan, s);
@@ -34,20 +24,6 @@ function checkBlockHoldsShards(plan: PyramidPlan, s: number, block: VoxelBlock):
   }
 }
 
-/** One inner chunk's voxels (whole chunk, x fastest), or undefined when it lies outside the array. */
-function innerChunk(block: VoxelBlock, begin: Vec3, chunk: Vec3, size: Vec3, whole: Uint8Array): Uint8Array | undefined {
-  const end = [0, 1, 2].map((d) => Math.min(begin[d] + chunk[d], size[d])) as [number, number, number];
-  if (end.some((e, d) => e <= begin[d])) return undefined;
-  const box = { begin: [begin[0], begin[1], begin[2]] as [number, number, number], end };
-  const clipped = end.some((e, d) => e - begin[d] !== chunk[d]);
-  if (!clipped) return extractBoxInto(block, box, whole);
-  const part = extractBoxInto(block, box, new Uint8Array(whole.length));
-  const [bx, by, bz] = [0, 1, 2].map((d) => end[d] - begin[d]);
-  whole.fill(0);
-  for (let z = 0; z < bz; z++) for (let y = 0; y < by; y++) whole.set(part.subarray(bx * (y + by * z), bx * (y + 1 + by * z)), chunk[0] * (y + chunk[1] * z));
-  return whole;
-}
-
 /** The bytes of the shard with grid index `shard` of scale s, or undefined when every chunk is fill value. */
 export async function encodeZarrShard(plan: PyramidPlan, s: number, block: VoxelBlock, shard: Vec3): Promise<Uint8Array | undefined> {
   const shape = shardShapeXYZ(plan, s);
@@ -55,7 +31,6 @@ export async function encodeZarrShard(plan: PyramidPlan, s: number, block: Voxel
   const size = plan.scales[s].size;
   const per = [0, 1, 2].map((d) => shape[d] / chunk[d]);
   const n = per[0] * per[1] * per[2];
-  const whole = new Uint8Array(voxelCount(chunk));
   const parts: Uint8Array[] = [];
   const index = new DataView(new ArrayBuffer(16 * n + 4));
   let offset = 0;
@@ -64,13 +39,14 @@ export async function encodeZarrShard(plan: PyramidPlan, s: number, block: Voxel
     for (let y = 0; y < per[1]; y++) {
       for (let x = 0; x < per[0]; x++, i++) {
         const begin: Vec3 = [shard[0] * shape[0] + x * chunk[0], shard[1] * shape[1] + y * chunk[1], shard[2] * shape[2] + z * chunk[2]];
-        const voxels = innerChunk(block, begin, chunk, size, whole);
-        if (voxels === undefined || isAllZero(voxels)) {
+        const end: Vec3 = [0, 1, 2].map((d) => Math.min(begin[d] + chunk[d], size[d])) as [number, number, number];
+        // Outside the array, or all fill value: not stored.
+        const encoded = end.some((e, d) => e <= begin[d]) ? null : zstdCompressChunk(block, begin, end, chunk);
+        if (encoded === null) {
           index.setBigUint64(16 * i, MISSING, true);
           index.setBigUint64(16 * i + 8, MISSING, true);
           continue;
         }
-        const encoded = await zstdCompress(voxels);
         index.setBigUint64(16 * i, BigInt(offset), true);
         index.setBigUint64(16 * i + 8, BigInt(encoded.length), true);
         parts.push(encoded);

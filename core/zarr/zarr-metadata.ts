@@ -4,8 +4,12 @@
 // codecs/crc32c). Pure: the same plan and placement give the same bytes.
 //
 // Placement follows the precomputed volume: each dataset's `scale` is that scale's resolution in nm and
-// its `translation` is voxel_offset * resolution, both taken from the precomputed `info` (so an
-// OME-Zarr voxel index i lands where precomputed voxel i of the same scale does). Both are listed z, y, x.
+// its `translation` is (voxel_offset + 0.5) * resolution, both from the precomputed `info`, so an OME-Zarr
+// voxel index i lands where precomputed voxel i of the same scale does. The half voxel: NGFF transforms
+// place voxel centres (neuroglancer 2.41 subtracts scale / 2 from an OME translation to get the corner),
+// while a precomputed voxel i covers [voxel_offset + i, voxel_offset + i + 1) * resolution. Without it,
+// neuroglancer drew the zarr layer half a voxel off the precomputed one (test/report/viewer.test.ts).
+// Both are listed z, y, x.
 import type { PyramidPlan } from "../precomputed/index.js";
 import { levelPath, shardShapeXYZ, zyx } from "./zarr-layout.js";
 import { ZSTD_LEVEL } from "./zstd.js";
@@ -51,7 +55,7 @@ export function groupMetadata(plan: PyramidPlan, placement: readonly ScalePlacem
     path: levelPath(s),
     coordinateTransformations: [
       { type: "scale", scale: zyx(p.resolution) },
-      { type: "translation", translation: zyx(p.voxel_offset.map((o, d) => o * p.resolution[d]) as [number, number, number]) },
+      { type: "translation", translation: zyx(p.voxel_offset.map((o, d) => (o + 0.5) * p.resolution[d]) as [number, number, number]) },
     ],
   }));
   return {

@@ -21,8 +21,18 @@ test("viewerState: one layer per written volume, first shown, nm as metres, posi
     { type: "image", name: "em", source: "precomputed://ng/jpeg/" },
     { type: "image", name: "em-raw", source: "precomputed://ng/raw/", visible: false },
   ]);
+  assert.deepEqual(state.displayDimensions, ["x", "y", "z"]);
   assert.deepEqual(viewerState(["ng/jpeg/"], { size: [64, 64, 1], resolution: [8, 8, 8] }, [0, 0, 0]).layers.length, 1);
   assert.throws(() => viewerState(["ng/other/"], { size: [64, 64, 1], resolution: [8, 8, 8] }, [0, 0, 0]), /no viewer layer for the volume folder "ng\/other\/"/);
+});
+
+test("viewerState: the OME-Zarr group is a zarr3 layer, and the panels show x y z (the array is z y x)", () => {
+  const state = viewerState(["ng/jpeg/", "ng/zarr/"], { size: [300, 201, 70], resolution: [4, 4, 30] }, [0, 0, 10]);
+  assert.deepEqual(state.layers[1], { type: "image", name: "em-zarr", source: "zarr3://ng/zarr/", visible: false });
+  assert.deepEqual(state.displayDimensions, ["x", "y", "z"]);
+  const resolved = resolveViewerState(state, "http://127.0.0.1:8080/");
+  assert.equal(resolved.layers[1].source, "zarr3://http://127.0.0.1:8080/ng/zarr");
+  assert.equal(resolveViewerState(state, "gs://bucket/run").layers[1].source, "zarr3://gs://bucket/run/ng/zarr");
 });
 
 test("resolveViewerState: relative sources against the served root; absolute ones kept", () => {
@@ -77,4 +87,15 @@ test("a run on memory stores writes report/neuroglancer.json for its volumes at 
   assert.deepEqual(state.position, [0, 1, 2].map((d) => s0.voxel_offset[d] + Math.floor(s0.size[d] / 2) + 0.5));
   assert.deepEqual(state.dimensions.x, [s0.resolution[0] / 1e9, "m"]);
   assert.equal(result.summary.slices, 4);
+});
+
+test("a run with --zarr on memory stores lists the zarr group in report/neuroglancer.json; provenance only beside info", async () => {
+  const deps = memoryDeps(await sampleSource(4, 256));
+  await runIngest(deps, { config: parseIngestConfig({ cube: 64, zarr: true }), runner: new InProcessRunner(deps), progress: silentProgress, now: FIXED_NOW });
+  const files = deps.out.snapshot();
+  const state = JSON.parse(new TextDecoder().decode(files.get(keys.report("neuroglancer.json")))) as ViewerState;
+  assert.deepEqual(state.layers.map((l) => [l.name, l.source, l.visible]), [["em", "precomputed://ng/jpeg/", undefined], ["em-zarr", "zarr3://ng/zarr/", false]]);
+  assert.deepEqual(state.displayDimensions, ["x", "y", "z"]);
+  assert.ok(files.has("ng/zarr/zarr.json") && files.has("ng/jpeg/provenance"));
+  assert.equal(files.has("ng/zarr/provenance"), false);
 });

@@ -1,7 +1,8 @@
 // OME-Zarr 0.5 through the real CLI (issue 16 item 1): `emingest run --raw --zarr` over a stack of several
 // cubes and scales above the cube size; tensorstore (zarr3 driver) and zarr-python 3 read every level
 // voxel for voxel equal to the precomputed raw volume of the same scale (read by tensorstore), the group
-// passes ome-zarr-models' NGFF 0.5 validation, and its transforms are the precomputed scales'. A damaged
+// passes ome-zarr-models' NGFF 0.5 validation, and its transforms are the precomputed scales'. tensorstore,
+// writing the same voxels with the same zarr.json, makes the same shard files byte for byte. A damaged
 // zarr object of a finished run is named and redone by the next run, back to the same bytes.
 import { before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -54,6 +55,17 @@ before(async () => {
   clean = await snapshot(out, [".emingest"]);
 });
 
+test("tensorstore writing the same levels from the same voxels makes the same shard files, byte for byte", { timeout: 300_000 }, async (t) => {
+  const rewritten = await runPythonJson<{ levels: Array<{ path: string; files: number; same: number; differ: string[]; only_ours: string[]; only_tensorstore: string[]; bytes: number }> }>(
+    "zarr_rewrite.py", [path.join(out, "ng", "zarr"), path.join(work, "tensorstore-zarr")]);
+  assert.ok(rewritten.levels.length >= 4);
+  for (const level of rewritten.levels) {
+    t.diagnostic(`level ${level.path}: ${level.same}/${level.files} shard files identical, ${level.bytes} bytes`);
+    assert.deepEqual([level.differ, level.only_ours, level.only_tensorstore], [[], [], []], `level ${level.path}`);
+    assert.ok(level.files > 0 && level.same === level.files, `level ${level.path}`);
+  }
+});
+
 test("tensorstore and zarr-python read every level exactly as the precomputed raw volume; NGFF 0.5 validates", { timeout: 300_000 }, async (t) => {
   const read = await runPythonJson<ZarrRead>("zarr_read.py", [path.join(out, "ng", "zarr"), path.join(out, "ng", "raw")]);
   assert.equal(read.error, null);
@@ -71,7 +83,8 @@ test("tensorstore and zarr-python read every level exactly as the precomputed ra
     const [ox, oy, oz] = level.voxel_offset;
     assert.deepEqual(level.transforms, [
       { type: "scale", scale: [rz, ry, rx] },
-      { type: "translation", translation: [oz * rz, oy * ry, ox * rx] },
+      // The centre of voxel 0 (NGFF places voxel centres; a precomputed voxel i covers [offset + i, offset + i + 1)).
+      { type: "translation", translation: [(oz + 0.5) * rz, (oy + 0.5) * ry, (ox + 0.5) * rx] },
     ]);
   }
   // Anisotropic: z stays at 30 nm while x and y coarsen to 8 and 16 nm, then all three coarsen.

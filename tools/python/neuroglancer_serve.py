@@ -1,10 +1,11 @@
 """Serves neuroglancer's web client from the `neuroglancer` PyPI package (its own server, 127.0.0.1) with
 the viewer state of report/neuroglancer.json, its relative layer sources resolved against ROOT_URL.
 
-usage: neuroglancer_serve.py STATE_FILE ROOT_URL
+usage: neuroglancer_serve.py STATE_FILE ROOT_URL [LAYER]
 Prints the viewer's URL on one line, then serves until stdin closes. The state is used as written, except
 for what makes a screenshot comparable with the stored voxels: one xy panel, one screen pixel per voxel,
-no UI, side panel, axis lines or scale bar, only the first layer.
+no UI, side panel, axis lines or scale bar, only one layer (LAYER by name, the first one by default),
+shown.
 """
 import json
 import re
@@ -15,13 +16,18 @@ import neuroglancer
 
 def main() -> None:
     state_file, root = sys.argv[1], sys.argv[2].rstrip("/") + "/"
+    name = sys.argv[3] if len(sys.argv) > 3 else None
     with open(state_file) as f:
         state = json.load(f)
     for layer in state["layers"]:
         m = re.match(r"^([a-z0-9]+)://(.*)$", layer["source"])
         if m and not re.match(r"^[a-z][a-z0-9+.-]*:", m.group(2), re.I):
             layer["source"] = f"{m.group(1)}://{root}{m.group(2).rstrip('/')}"
-    state["layers"] = state["layers"][:1]
+    layers = [layer for layer in state["layers"] if name is None or layer["name"] == name][:1]
+    if not layers:
+        sys.exit(f"{state_file}: no layer named {name!r}")
+    layers[0].pop("visible", None)
+    state["layers"] = layers
     state.update({"layout": "xy", "crossSectionScale": 1, "showAxisLines": False, "showScaleBar": False,
                   "showDefaultAnnotations": False, "selectedLayer": {"layer": state["layers"][0]["name"], "visible": False}})
     neuroglancer.set_server_bind_address("127.0.0.1", bind_port=0)
