@@ -27,6 +27,7 @@ run options (clio_ingest names in brackets):
   --skip-align            do not align; slices are stacked as they are
   --max-failed-pair-share S  stop when more than this share of the pairs (z-1, z) fail (default 0.1; 1 = any)
   --max-consecutive-bad N    stop when more than N slices in a row are bad (default 2)
+  --n-adjacent K          match each slice with the K slices after it, for the global solve (default 2, 1-8)
   --raw                   also write a lossless raw pyramid (ng/raw)
   --jpeg-quality Q        JPEG quality of the viewing pyramid (default 90)
   --window16 LO,HI        16-bit input: percentiles mapped to 0 and 255 (default 0.5,99.5)
@@ -109,6 +110,7 @@ function parseRun(args: readonly string[]): RunCommand {
     "skip-align": { type: "boolean" },
     "max-failed-pair-share": { type: "string" },
     "max-consecutive-bad": { type: "string" },
+    "n-adjacent": { type: "string" },
     raw: { type: "boolean" },
     "jpeg-quality": { type: "string" },
     window16: { type: "string" },
@@ -133,6 +135,7 @@ function parseRun(args: readonly string[]): RunCommand {
   const policy: Record<string, number> = {};
   if (values["max-failed-pair-share"] !== undefined) policy.maxFailedPairShare = num("--max-failed-pair-share", values["max-failed-pair-share"]);
   if (values["max-consecutive-bad"] !== undefined) policy.maxConsecutiveBad = int("--max-consecutive-bad", values["max-consecutive-bad"]);
+  if (values["n-adjacent"] !== undefined) policy.nAdjacent = int("--n-adjacent", values["n-adjacent"]);
   if (Object.keys(policy).length > 0) overrides.align = policy;
   if (values.raw) overrides.raw = true;
   if (values["jpeg-quality"] !== undefined) overrides.jpegQuality = int("--jpeg-quality", values["jpeg-quality"]);

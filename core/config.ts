@@ -49,6 +49,8 @@ export interface AlignConfig {
   maxFailedPairShare: number;
   /** The run stops when more than this many slices in a row are bad; bridge pairs reach this far plus one. */
   maxConsecutiveBad: number;
+  /** Each slice is matched with the slices up to this many apart (mpicbg's n_adjacent; align-task.ts). */
+  nAdjacent: number;
 }
 
 export const DEFAULT_CONFIG: IngestConfig = {
@@ -72,6 +74,7 @@ export const DEFAULT_CONFIG: IngestConfig = {
     expectedModel: DEFAULT_ALIGN_PARAMS.expectedModel,
     maxFailedPairShare: 0.1,
     maxConsecutiveBad: 2,
+    nAdjacent: 2,
   },
   cube: 512,
   maxPixels: 16384 * 16384,
@@ -79,6 +82,9 @@ export const DEFAULT_CONFIG: IngestConfig = {
 
 /** Bridge pairs grow as its square (bridge-pairs.ts): 16 gives at most 152 per failed pair. */
 export const MAX_CONSECUTIVE_BAD = 16;
+
+/** Matches per slice grow with it, and the solve's band with its square (global-solve.ts). */
+export const MAX_N_ADJACENT = 8;
 
 type Raw = Record<string, unknown>;
 
@@ -149,6 +155,7 @@ function parseAlign(input: unknown, where: string): AlignConfig {
     expectedModel: expectedModel as AlignConfig["expectedModel"],
     maxFailedPairShare: field.number("maxFailedPairShare", d.maxFailedPairShare, 0, 1),
     maxConsecutiveBad: field.int("maxConsecutiveBad", d.maxConsecutiveBad, 0, MAX_CONSECUTIVE_BAD),
+    nAdjacent: field.int("nAdjacent", d.nAdjacent, 1, MAX_N_ADJACENT),
   };
 }
 

@@ -23,7 +23,7 @@ export async function adjacentResults(runs: Pick<RunStore, "listTasks">, manifes
 export function bridgeTasksFor(manifest: RunManifest, adjacent: ReadonlyArray<PairResult | undefined>): BridgeTask[] {
   const failed = adjacent.flatMap((r, i) => (i > 0 && r?.ok !== true ? [i] : []));
   const zs = manifest.slices.map((s) => s.z);
-  return bridgePairs(failed, zs.length, manifest.config.align).map(([from, to]) => task.bridge(manifest.run, zs[from], zs[to]));
+  return bridgePairs(failed, zs.length, manifest.config.align, manifest.config.align.nAdjacent).map(([from, to]) => task.bridge(manifest.run, zs[from], zs[to]));
 }
 
 /** The bridge stage's tasks: none when alignment is skipped. */
