@@ -3,6 +3,7 @@
 // full-resolution pixels. A downsampled pixel i covers full pixels f*i .. f*i+f-1, so its centre is
 // f*i + (f-1)/2 (pixel centres on integers, core/image/gray.ts).
 import type { Gray8 } from "../image/gray.js";
+import { destripe } from "./destripe.js";
 import { downsampleForFeatures } from "./downsample.js";
 import { openCv } from "./opencv.js";
 import { resolveAlignParams, type AlignParams } from "./params.js";
@@ -41,7 +42,8 @@ export function toFullResolution(c: number, f: number): number {
 export async function extractFeatures(img: Gray8, params: Partial<AlignParams> = {}): Promise<SliceFeatures> {
   const p = resolveAlignParams(params);
   const factor = featureFactor(img.width, img.height, p.maxSize);
-  const small = downsampleForFeatures(img, factor);
+  // Stripes fixed in the image frame are taken out of the copy features are found on (destripe.ts).
+  const small = destripe(downsampleForFeatures(img, factor));
   const empty: SliceFeatures = {
     detector: "akaze",
     width: img.width,
