@@ -20,7 +20,7 @@
 // slices no pair touches keep the identity.
 //
 // Robustness: iteratively reweighted least squares with Huber weights on each point's residual r
-// (w_p = 1 for r <= huberPx, huberPx / r beyond), `iterations` rounds. A wrong match pulls with a bounded
+// (w_p = weight for r <= huberPx, weight * huberPx / r beyond; `weight` is the pair's, default 1), `iterations` rounds. A wrong match pulls with a bounded
 // force, and the caller (solve-plan.ts) drops pairs whose RMS residual stays above its threshold and solves
 // again.
 //
@@ -37,6 +37,8 @@ export interface SolvePair {
   to: number;
   /** [sx, sy, dx, dy] per point: s in slice `to`, d in slice `from`, full-resolution px. */
   points: Float32Array;
+  /** Weight of each of its points (default 1). */
+  weight?: number;
 }
 
 export interface SolveOptions {
@@ -190,7 +192,7 @@ export function solvePoses(pairs: readonly SolvePair[], n: number, opts: SolveOp
   const parts = connectedParts(pairs, n);
   const pinned = new Uint8Array(n).fill(1);
   for (const part of parts) for (const i of part.slice(1)) pinned[i] = 0;
-  const weights = pairs.map((p) => new Float64Array(p.points.length / 4).fill(1));
+  const weights = pairs.map((p) => new Float64Array(p.points.length / 4).fill(p.weight ?? 1));
   // Normalised transforms, [a, b, c, d, e, f] per slice.
   let hat = new Float64Array(6 * n);
   const linear = new Float64Array(4 * n);
@@ -227,7 +229,7 @@ export function solvePoses(pairs: readonly SolvePair[], n: number, opts: SolveOp
         const ry = hat[t + 3] * sx + hat[t + 4] * sy + hat[t + 5] - (hat[f + 3] * dx + hat[f + 4] * dy + hat[f + 5]);
         const r = Math.hypot(rx, ry) * frame.scale;
         sum += r * r;
-        weights[k][i] = r <= opts.huberPx ? 1 : opts.huberPx / r;
+        weights[k][i] = (p.weight ?? 1) * (r <= opts.huberPx ? 1 : opts.huberPx / r);
       }
       pairRms[k] = m > 0 ? Math.sqrt(sum / m) : 0;
     });

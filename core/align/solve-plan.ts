@@ -11,7 +11,9 @@
 //    (a half-blank or partial slice), so its pairs hold a fraction of its neighbours' inliers.
 // 2. A pair flagged "repeated-frame" (the two slices have identical features: the same frame written
 //    twice, align-task.ts) makes its slice `to` bad: the later copy is the repeat.
-// 3. The solve runs on the pairs that take part; a pair whose RMS residual under the solve exceeds
+// 3. The solve runs on the pairs that take part (each as its sampled positions, mapped by its own fit, see
+//    virtualPoints, weighted by its inliers / span^2: the sample's content changes along z, so a pair
+//    d slices apart measures its transform with ~d times the variance of an adjacent one); a pair whose RMS residual under the solve exceeds
 //    rejectPx (0.2 * align.maxEpsilon) disagrees with the other pairs of its slices: it is dropped and the
 //    solve runs again (at most maxRounds times).
 // 4. A slice is bad when no pair that takes part is left with it (in a stack of two or more): its
@@ -37,7 +39,7 @@ export interface SolvePlanParams {
   weakWindow: number;
 }
 
-export const SOLVE_DEFAULTS = { lambda: 0.1, huberShare: 0.05, rejectShare: 0.2, iterations: 4, maxRounds: 4, weakShare: 0.6, weakWindow: 10 };
+export const SOLVE_DEFAULTS = { lambda: 0.1, huberShare: 0.05, rejectShare: 0.2, iterations: 4, maxRounds: 4, weakShare: 0.6, weakWindow: 10, spanPower: 2 };
 
 /** The solve's settings for an alignment's settings: "auto" solves the affine (regularised, see global-solve.ts). */
 export function solveParams(align: Pick<AlignParams, "expectedModel" | "maxEpsilon">): SolvePlanParams {
@@ -59,6 +61,23 @@ export interface SolvedPlan extends TransformPlan {
   verdicts: string[];
   /** Per input pair: RMS residual (px) under the final solve, when it took part. */
   residualPx: Array<number | undefined>;
+}
+
+/**
+ * The solve's points of a pair: the sampled positions s, and d = the pair's own fit at s. The fit uses all
+ * the pair's inliers (hundreds), so it places d more exactly than the 64 sampled matches do (their RMS is
+ * the pair's residual, ~0.3 px); each point then weighs inliers / sample size, so the pair counts as all
+ * its inliers.
+ */
+function virtualPoints(pair: AlignedPair): Float32Array {
+  const pts = decodeSample(pair.result?.sample ?? "");
+  const m = pair.result?.matrix ?? IDENTITY;
+  for (let i = 0; i < pts.length; i += 4) {
+    const [sx, sy] = [pts[i], pts[i + 1]];
+    pts[i + 2] = m[0] * sx + m[1] * sy + m[2];
+    pts[i + 3] = m[3] * sx + m[4] * sy + m[5];
+  }
+  return pts;
 }
 
 function median(values: number[]): number {
@@ -98,7 +117,8 @@ export function solvePlan(pairs: readonly AlignedPair[], n: number, width: numbe
   pairs.forEach((q) => {
     if (q.result?.flags.includes("repeated-frame")) bad[q.to] = 1;
   });
-  const points = pairs.map((q, k) => (verdicts[k] === "candidate" ? decodeSample(q.result?.sample ?? "") : new Float32Array(0)));
+  const points = pairs.map((q, k) => (verdicts[k] === "candidate" ? virtualPoints(q) : new Float32Array(0)));
+  const weightOf = (k: number) => (pairs[k].result?.inliers ?? 0) / Math.max(1, points[k].length / 4) / (pairs[k].to - pairs[k].from) ** SOLVE_DEFAULTS.spanPower;
   const residualPx: Array<number | undefined> = pairs.map(() => undefined);
   let globals: Affine[] = new Array<Affine>(n).fill(IDENTITY);
   for (let round = 0; round < p.maxRounds + 1; round++) {
@@ -110,7 +130,7 @@ export function solvePlan(pairs: readonly AlignedPair[], n: number, width: numbe
         else using.push(k);
       }
     });
-    const solvePairs: SolvePair[] = using.map((k) => ({ from: pairs[k].from, to: pairs[k].to, points: points[k] }));
+    const solvePairs: SolvePair[] = using.map((k) => ({ from: pairs[k].from, to: pairs[k].to, points: points[k], weight: weightOf(k) }));
     const solution = solvePoses(solvePairs, n, { model: p.model, lambda: p.lambda, huberPx: p.huberPx, iterations: p.iterations, width, height });
     globals = solution.globals;
     let changed = false;

@@ -8,6 +8,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { openLocalState } from "../../../adapters/local/local-state.js";
 import { apply, compose, corners, invert, type Affine } from "../../../core/geometry/affine.js";
+import { DEFAULT_CONFIG } from "../../../core/config.js";
 import type { RunRecord } from "../../../core/ports.js";
 import { sequence } from "../../../core/sample/random.js";
 import { checksums, runCli, type CliResult } from "../../support/cli.js";
@@ -94,7 +95,9 @@ export async function assertSubstitutedExactly(slices: string, out: string, bad:
     if (bad.includes(row.z)) continue;
     const expected = compose(reference, truth[row.z]);
     const worst = Math.max(...corners(size, size).map(([x, y]) => Math.hypot(apply(row.global, x, y)[0] - apply(expected, x, y)[0], apply(row.global, x, y)[1] - apply(expected, x, y)[1])));
-    assert.ok(worst <= 0.5, `slice ${row.z}: worst corner error ${worst.toFixed(3)} px against the ground truth`);
+    // 0.6 px: the global solve also uses the pairs 2 apart, over which the sample tissue's cells drift more
+    // than the truth (the rendering transform) says; the chain of adjacent pairs alone stayed within 0.5 px.
+    assert.ok(worst <= 0.6, `slice ${row.z}: worst corner error ${worst.toFixed(3)} px against the ground truth`);
   }
 
   const diffs = await runPythonJson<Record<string, Array<{ scale: number; max_abs: number; shape: number[]; expected_shape: number[] }>>>("e2e_expected.py", [slices, out, "0", "8"]);
@@ -125,7 +128,8 @@ export function assertEvidence(out: string, bad: readonly number[], flag?: strin
     assert.ok(s.evidence.length >= 2, `slice ${s.z}: ${s.evidence.length} pairs of evidence`);
     for (const e of s.evidence) {
       assert.ok(e.pair.includes(s.z), `slice ${s.z}: evidence pair ${e.pair.join(",")} does not hold it`);
-      assert.equal(e.stage, e.pair[1] - e.pair[0] === 1 ? "align" : "bridge");
+      // Pairs up to nAdjacent apart are the align stage's (core/pipeline/align-task.ts), farther ones bridges.
+      assert.equal(e.stage, e.pair[1] - e.pair[0] <= DEFAULT_CONFIG.align.nAdjacent ? "align" : "bridge");
       assert.ok(e.flags.length > 0 && (flag === undefined || e.flags.includes(flag)), `pair ${e.pair.join(",")}: ${e.flags.join(",")}`);
       assert.ok(e.why.length > 0);
     }
