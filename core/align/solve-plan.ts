@@ -12,8 +12,8 @@
 // 2. A pair flagged "repeated-frame" (the two slices have identical features: the same frame written
 //    twice, align-task.ts) makes its slice `to` bad: the later copy is the repeat.
 // 3. The solve runs on the pairs that take part (each as its sampled positions, mapped by its own fit, see
-//    virtualPoints, weighted by its inliers / span^2: the sample's content changes along z, so a pair
-//    d slices apart measures its transform with ~d times the variance of an adjacent one); a pair whose RMS residual under the solve exceeds
+//    virtualPoints, weighted by its inliers; pairs of every span weigh alike, as in mpicbg: a lower weight
+//    for longer pairs let one wrong adjacent pair outvote the two pairs 2 apart that contradict it); a pair whose RMS residual under the solve exceeds
 //    rejectPx (0.2 * align.maxEpsilon) disagrees with the other pairs of its slices: it is dropped and the
 //    solve runs again (at most maxRounds times).
 // 4. A slice is bad when no pair that takes part is left with it (in a stack of two or more): its
@@ -39,7 +39,7 @@ export interface SolvePlanParams {
   weakWindow: number;
 }
 
-export const SOLVE_DEFAULTS = { lambda: 0.1, huberShare: 0.05, rejectShare: 0.2, iterations: 4, maxRounds: 4, weakShare: 0.6, weakWindow: 10, spanPower: 2 };
+export const SOLVE_DEFAULTS = { lambda: 0.1, huberShare: 0.05, rejectShare: 0.2, iterations: 4, maxRounds: 4, weakShare: 0.6, weakWindow: 10 };
 
 /** The solve's settings for an alignment's settings: "auto" solves the affine (regularised, see global-solve.ts). */
 export function solveParams(align: Pick<AlignParams, "expectedModel" | "maxEpsilon">): SolvePlanParams {
@@ -118,7 +118,7 @@ export function solvePlan(pairs: readonly AlignedPair[], n: number, width: numbe
     if (q.result?.flags.includes("repeated-frame")) bad[q.to] = 1;
   });
   const points = pairs.map((q, k) => (verdicts[k] === "candidate" ? virtualPoints(q) : new Float32Array(0)));
-  const weightOf = (k: number) => (pairs[k].result?.inliers ?? 0) / Math.max(1, points[k].length / 4) / (pairs[k].to - pairs[k].from) ** SOLVE_DEFAULTS.spanPower;
+  const weightOf = (k: number) => (pairs[k].result?.inliers ?? 0) / Math.max(1, points[k].length / 4);
   const residualPx: Array<number | undefined> = pairs.map(() => undefined);
   let globals: Affine[] = new Array<Affine>(n).fill(IDENTITY);
   for (let round = 0; round < p.maxRounds + 1; round++) {

@@ -2,7 +2,7 @@
 // dense one, every model recovering the truth, a wrong match that does not bend the stack, parts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { encodeSample, solvePlan, solvePoses, type AlignedPair } from "../../core/align/index.js";
+import { encodeSample, fitModel, solvePlan, solvePoses, type AlignedPair } from "../../core/align/index.js";
 import { BandedSystem } from "../../core/align/banded-cholesky.js";
 import { IDENTITY } from "../../core/geometry/affine.js";
 import { worstCornerError } from "./fixtures.js";
@@ -51,8 +51,18 @@ for (const model of ["translation", "rigid", "affine"] as const) {
   });
 }
 
+/** The pairs as align tasks record them: the least-squares affine of the points, and the points as the sample. */
 const asPairs = (pairs: ReturnType<typeof syntheticMatches>["pairs"]): AlignedPair[] =>
-  pairs.map((p) => ({ from: p.from, to: p.to, result: { ok: true, matrix: IDENTITY, flags: [], inliers: 200, matches: 300, sample: encodeSample(p.points) } }));
+  pairs.map((p) => {
+    const m = p.points.length / 4;
+    const pts = { src: new Float64Array(2 * m), dst: new Float64Array(2 * m) };
+    for (let i = 0; i < m; i++) {
+      pts.src.set([p.points[4 * i], p.points[4 * i + 1]], 2 * i);
+      pts.dst.set([p.points[4 * i + 2], p.points[4 * i + 3]], 2 * i);
+    }
+    const matrix = fitModel("affine", pts, Array.from({ length: m }, (_, i) => i)) ?? IDENTITY;
+    return { from: p.from, to: p.to, result: { ok: true, matrix, flags: [], inliers: m, matches: m, sample: encodeSample(p.points) } };
+  });
 
 test("a wrong match (30 px off) is dropped as inconsistent and does not bend the stack", () => {
   const { truth, pairs } = syntheticMatches(120, 2, { size: SIZE, noisePx: 0.1 });

@@ -43,8 +43,8 @@ test("a blank slice is flagged, bridged and stood in for by its neighbour", { ti
   for (const row of report.slices as Array<{ z: number; global: Affine; source: number }>) {
     if (row.z === 4) continue;
     const worst = Math.max(...corners(size, size).map(([x, y]) => Math.hypot(...diff(apply(row.global, x, y), apply(truth[row.z], x, y)))));
-    // 0.6 px, as in test/hostile/support/align-stacks.ts: the solve's pairs 2 apart see the tissue drift more.
-    assert.ok(worst <= 0.6, `slice ${row.z}: worst corner error ${worst} px`);
+    // 0.65 px, as in test/hostile/support/align-stacks.ts: the solve's pairs 2 apart see the tissue drift more.
+    assert.ok(worst <= 0.65, `slice ${row.z}: worst corner error ${worst} px`);
   }
   assert.equal(report.slices[4].source, 3);
 
