@@ -4,7 +4,6 @@
 // published. Re-running the same file publishes nothing that is recorded (done, or failed for good or
 // dead-lettered); --retry-failed publishes the failed ones again.
 import { promises as fs } from "node:fs";
-import { parseArgs } from "node:util";
 import { firestoreClient, pubsubClient, type GcpConfig } from "../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../adapters/gcp/firestore-run-store.js";
 import { PubSubQueue } from "../adapters/gcp/pubsub-queue.js";
@@ -13,7 +12,7 @@ import { FIJI_STAGE, pendingFijiTasks, planFijiBatch } from "../core/fiji/batch.
 import { CommandLineError, splitCommandLine } from "../core/fiji/command-line.js";
 import type { FijiPolicy } from "../core/fiji/request.js";
 import type { RunStore, TaskQueue } from "../core/ports.js";
-import { UsageError } from "./usage-error.js";
+import { parseFlags, UsageError } from "./usage-error.js";
 
 export interface FijiBatchCommand {
   command: "fiji-batch";
@@ -36,11 +35,7 @@ export const FIJI_BATCH_USAGE = `  emingest fiji-batch <job-file.json> [--topic 
                                                  fan a fiji job file out to the fiji service; status: emingest status <run>`;
 
 export function parseFijiBatch(args: readonly string[]): FijiBatchCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: {
+  const parsed = parseFlags(args, {
         topic: { type: "string" },
         collection: { type: "string" },
         buckets: { type: "string" },
@@ -48,13 +43,7 @@ export function parseFijiBatch(args: readonly string[]): FijiBatchCommand {
         "retry-failed": { type: "boolean" },
         "dry-run": { type: "boolean" },
         json: { type: "boolean" },
-      },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+      });
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError("fiji-batch takes one job file (JSON: { run?, jobs: [request, ...] })");
   const list = (flag: string, text: string | undefined) => {

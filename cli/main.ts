@@ -4,6 +4,7 @@
 import { failureReport, takeDebugFlag } from "./failure.js";
 import { parseCommand, USAGE } from "./options.js";
 import { parseFaultPlan } from "./fault-plan.js";
+import { planCommand } from "./plan-command.js";
 import { Progress } from "./progress.js";
 import { runCommand } from "./run-command.js";
 import { sampleCommand } from "./sample-command.js";
@@ -15,7 +16,7 @@ import { gcpConfigFromEnv } from "../adapters/gcp/clients.js";
 import { nameFailure } from "../adapters/local/os-error.js";
 
 async function main(argv: readonly string[]): Promise<number> {
-  const cmd = parseCommand(argv);
+  const cmd = parseCommand(argv, process.env);
   switch (cmd.command) {
     case "help":
       console.log(USAGE);
@@ -48,6 +49,12 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     case "fiji-batch":
       return fijiBatchCommand(cmd, gcpConfigFromEnv(process.env), { write: (t) => process.stdout.write(t) });
+    case "plan": {
+      const result = await planCommand(cmd, () => gcpConfigFromEnv(process.env), (line) => console.error(line));
+      if (cmd.json) console.log(JSON.stringify(result.plan ?? result.calibration, null, 1));
+      else for (const line of result.lines) console.log(line);
+      return 0;
+    }
     case "serve": {
       await serveCommand(cmd, (line) => console.log(line), (line) => console.error(line));
       return await new Promise<number>(() => undefined);

@@ -1,9 +1,9 @@
 // Command-line parsing as pure functions of (argv, env), so they are table-tested (HOUSE-STYLE.md).
-import { parseArgs } from "node:util";
 import { FIJI_BATCH_USAGE, parseFijiBatch, type FijiBatchCommand } from "./fiji-batch-command.js";
+import { parsePlan, PLAN_USAGE, type PlanCommand } from "./plan-command.js";
 import { parseStatus, STATUS_USAGE, type StatusCommand } from "./status-command.js";
 import { parseSubmit, SUBMIT_USAGE, type SubmitCommand } from "./submit-command.js";
-import { UsageError } from "./usage-error.js";
+import { parseFlags, UsageError } from "./usage-error.js";
 
 export { UsageError };
 
@@ -17,6 +17,7 @@ usage:
 ${SUBMIT_USAGE}
 ${STATUS_USAGE}
 ${FIJI_BATCH_USAGE}
+${PLAN_USAGE}
 
 run options (clio_ingest names in brackets):
   --pattern img%05d.png   printf pattern of slice names [image pattern]; default: number in each name
@@ -25,13 +26,17 @@ run options (clio_ingest names in brackets):
   --downsample N          integer xy downsampling of the input slices (default 1)
   --clahe CLIP            CLAHE clip limit, 0 = off (default 0)
   --skip-align            do not align; slices are stacked as they are
+  --detector D            keypoint detector: akaze (default) or sift (OpenCV's SIFT, as in Fiji)
   --max-failed-pair-share S  stop when more than this share of the pairs (z-1, z) fail (default 0.1; 1 = any)
   --max-consecutive-bad N    stop when more than N slices in a row are bad (default 2)
   --n-adjacent K          match each slice with the K slices after it, for the global solve (default 2, 1-8)
-  --raw                   also write a lossless raw pyramid (ng/raw)
+  --raw                   also write a lossless pyramid (ng/raw)
+  --raw-encoding E        its chunks: png (default; smaller) or gzip (raw voxels, gzipped shards)
+  --zarr                  also write a lossless OME-Zarr 0.5 copy (ng/zarr: zarr v3, sharded, zstd)
   --jpeg-quality Q        JPEG quality of the viewing pyramid (default 90)
   --window16 LO,HI        16-bit input: percentiles mapped to 0 and 255 (default 0.5,99.5)
   --window16-scope S      stack (one window for all slices, default) or slice (each slice its own)
+  --xy-origin O           box (voxel x, y = pixel of the first slice's frame, default) or zero
   --config FILE           an ingest.json to start from (default: <slices-dir>/ingest.json if present)
   --workers N             worker threads, 1 to 256 (default: one per core)
   --task-timeout S        a task running longer is stopped and retried (default 1800 s; at most 7 days;
@@ -71,9 +76,9 @@ export interface ServeCommand {
   host: string;
 }
 
-export type Command = RunCommand | SampleCommand | ServeCommand | StatusCommand | SubmitCommand | FijiBatchCommand | { command: "help" };
+export type Command = RunCommand | SampleCommand | ServeCommand | StatusCommand | SubmitCommand | FijiBatchCommand | PlanCommand | { command: "help" };
 
-export function parseCommand(argv: readonly string[]): Command {
+export function parseCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): Command {
   const [name, ...rest] = argv;
   switch (name) {
     case undefined:
@@ -93,13 +98,15 @@ export function parseCommand(argv: readonly string[]): Command {
       return parseSubmit(rest);
     case "fiji-batch":
       return parseFijiBatch(rest);
+    case "plan":
+      return parsePlan(rest, env);
     default:
       throw new UsageError(`unknown command "${name}"`);
   }
 }
 
 function parseRun(args: readonly string[]): RunCommand {
-  const { values, positionals } = parse(args, {
+  const { values, positionals } = parseFlags(args, {
     out: { type: "string" },
     pattern: { type: "string" },
     minz: { type: "string" },
@@ -108,13 +115,17 @@ function parseRun(args: readonly string[]): RunCommand {
     downsample: { type: "string" },
     clahe: { type: "string" },
     "skip-align": { type: "boolean" },
+    detector: { type: "string" },
     "max-failed-pair-share": { type: "string" },
     "max-consecutive-bad": { type: "string" },
     "n-adjacent": { type: "string" },
     raw: { type: "boolean" },
+    zarr: { type: "boolean" },
+    "raw-encoding": { type: "string" },
     "jpeg-quality": { type: "string" },
     window16: { type: "string" },
     "window16-scope": { type: "string" },
+    "xy-origin": { type: "string" },
     config: { type: "string" },
     workers: { type: "string" },
     "task-timeout": { type: "string" },
@@ -136,12 +147,19 @@ function parseRun(args: readonly string[]): RunCommand {
   if (values["max-failed-pair-share"] !== undefined) policy.maxFailedPairShare = num("--max-failed-pair-share", values["max-failed-pair-share"]);
   if (values["max-consecutive-bad"] !== undefined) policy.maxConsecutiveBad = int("--max-consecutive-bad", values["max-consecutive-bad"]);
   if (values["n-adjacent"] !== undefined) policy.nAdjacent = int("--n-adjacent", values["n-adjacent"]);
-  if (Object.keys(policy).length > 0) overrides.align = policy;
+  const align: Record<string, unknown> = { ...policy };
+  // The config parser names the allowed detectors, so a bad --detector is reported there.
+  if (values.detector !== undefined) align.detector = values.detector;
+  if (Object.keys(align).length > 0) overrides.align = align;
   if (values.raw) overrides.raw = true;
+  if (values.zarr) overrides.zarr = true;
+  // The config parser names the allowed values.
+  if (values["raw-encoding"] !== undefined) overrides.rawEncoding = values["raw-encoding"];
   if (values["jpeg-quality"] !== undefined) overrides.jpegQuality = int("--jpeg-quality", values["jpeg-quality"]);
   if (values.window16 !== undefined) overrides.window16 = numbers("--window16", values.window16, 2);
   // The config parser names the allowed values: it says what is wrong with "--window16-scope" too.
   if (values["window16-scope"] !== undefined) overrides.window16Scope = values["window16-scope"];
+  if (values["xy-origin"] !== undefined) overrides.xyOrigin = values["xy-origin"];
   return {
     command: "run",
     slices: positionals[0],
@@ -156,7 +174,7 @@ function parseRun(args: readonly string[]): RunCommand {
 }
 
 function parseSample(args: readonly string[]): SampleCommand {
-  const { values, positionals } = parse(args, {
+  const { values, positionals } = parseFlags(args, {
     count: { type: "string" },
     size: { type: "string" },
     seed: { type: "string" },
@@ -174,7 +192,7 @@ function parseSample(args: readonly string[]): SampleCommand {
 }
 
 function parseServe(args: readonly string[]): ServeCommand {
-  const { values, positionals } = parse(args, { port: { type: "string" }, host: { type: "string" } });
+  const { values, positionals } = parseFlags(args, { port: { type: "string" }, host: { type: "string" } });
   if (positionals.length !== 1) throw new UsageError("serve takes one output folder");
   return {
     command: "serve",
@@ -182,16 +200,6 @@ function parseServe(args: readonly string[]): ServeCommand {
     port: values.port === undefined ? 8080 : intIn("--port", values.port, 0, 65535),
     host: values.host ?? "127.0.0.1",
   };
-}
-
-type Spec = NonNullable<Parameters<typeof parseArgs>[0]>["options"];
-
-function parse<S extends Spec>(args: readonly string[], options: S) {
-  try {
-    return parseArgs({ args: [...args], options, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
 }
 
 function num(flag: string, text: string): number {

@@ -4,6 +4,7 @@
 import { existsSync, promises as fs, realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
+import { codeVersion } from "../adapters/local/code-version.js";
 import { afterWrite, FaultyFileStore, FaultyRunStore, newKillSwitch } from "../adapters/local/fault-injection.js";
 import { FileStore, openRegular } from "../adapters/local/file-store.js";
 import { namingFailures } from "../adapters/local/named-failures.js";
@@ -46,7 +47,7 @@ export async function runCommand(cmd: RunCommand, progress: ProgressSink, faults
     const outStore = kill ? new FaultyFileStore(out, { tempDir }, kill) : new FileStore(out, { tempDir });
     await outStore.removeAbandonedWrites();
     return await runIngest(
-      { source: namingFailures(source, slices), out: namingFailures(outStore, out), sourceName, runs },
+      { source: namingFailures(source, slices), out: namingFailures(outStore, out), sourceName, runs, codeVersion: codeVersion() },
       { config, manifest, runner, progress, keepTmp: cmd.keepTmp },
     );
   } finally {

@@ -13,7 +13,8 @@ export async function sampleCommand(cmd: SampleCommand): Promise<{ count: number
   const digits = Math.max(5, String(cmd.count - 1).length);
   for (let z = 0; z < stack.slices.length; z++) {
     const slice = stack.slices[z];
-    const png = await sharp(slice.data, { raw: { width: slice.width, height: slice.height, channels: 1 } })
+    // limitInputPixels: false, or sharp's default limit (16383^2) refuses the largest size a run takes (16384^2).
+    const png = await sharp(slice.data, { raw: { width: slice.width, height: slice.height, channels: 1 }, limitInputPixels: false })
       .toColourspace("b-w")
       .png()
       .toBuffer();

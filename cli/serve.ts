@@ -9,6 +9,7 @@ import { constants, existsSync, promises as fs, realpathSync } from "node:fs";
 import path from "node:path";
 import { pipeline } from "node:stream";
 import { PermanentError } from "../core/errors.js";
+import { savedStateLink, savedViewerState } from "./viewer-link.js";
 
 export interface ServeOptions {
   dir: string;
@@ -186,15 +187,20 @@ export function neuroglancerUrl(baseUrl: string, volumes: ReadonlyArray<{ path: 
   return `https://neuroglancer-demo.appspot.com/#!${encodeURIComponent(JSON.stringify(state))}`;
 }
 
-/** Starts the server and prints where it is, the link, and a warning when the folder holds no volume. */
+/**
+ * Starts the server and prints where it is, the link (from report/neuroglancer.json: viewer-link.ts), and a
+ * warning when the folder holds no volume.
+ */
 export async function serveCommand(options: ServeOptions, out: (line: string) => void, warn: (line: string) => void): Promise<Server> {
   const { server, url } = await startServer(options);
   const volumes = volumesIn(options.dir);
   out(`serving ${options.dir} at ${url}`);
   if (volumes.length === 0) {
     warn(`emingest: warning: ${options.dir} holds no volume (no ${VOLUMES.map((v) => `${v.path}/info`).join(" or ")}); serve the --out folder of a finished run`);
-  } else {
-    out(`open in neuroglancer: ${neuroglancerUrl(url, volumes)}`);
+    return server;
   }
+  const saved = await savedViewerState(options.dir);
+  if (saved && "problem" in saved) warn(`emingest: warning: ${saved.problem}; the link below shows the volumes only`);
+  out(`open in neuroglancer: ${saved && "state" in saved ? savedStateLink(saved.state, url) : neuroglancerUrl(url, volumes)}`);
   return server;
 }

@@ -1,12 +1,11 @@
 // `emingest status <run> [--watch]`: a deployed run's progress read from Firestore: status, one bar per
 // stage with rate and ETA (from two successive reads), failed tasks and dead letters.
-import { parseArgs } from "node:util";
 import { firestoreClient, type GcpConfig } from "../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../adapters/gcp/firestore-run-store.js";
 import type { RunRecord, TaskRecord } from "../core/ports.js";
 import type { RunDetails } from "../core/run-details.js";
 import { STAGES } from "../core/pipeline/stages.js";
-import { UsageError } from "./usage-error.js";
+import { parseFlags, UsageError } from "./usage-error.js";
 
 export interface StatusCommand {
   command: "status";
@@ -23,17 +22,7 @@ export const STATUS_USAGE = `  emingest status <run> [--watch] [--interval S] [-
                                                  (GOOGLE_CLOUD_PROJECT; FIRESTORE_EMULATOR_HOST for the emulator)`;
 
 export function parseStatus(args: readonly string[]): StatusCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      options: { watch: { type: "boolean" }, interval: { type: "string" }, collection: { type: "string" }, json: { type: "boolean" } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const parsed = parseFlags(args, { watch: { type: "boolean" }, interval: { type: "string" }, collection: { type: "string" }, json: { type: "boolean" } });
   const { values, positionals } = parsed;
   if (positionals.length !== 1) throw new UsageError("status takes one run id");
   const interval = values.interval === undefined ? 5 : Number(values.interval);

@@ -5,7 +5,6 @@
 // order, so a folder means one stack locally and in the cloud. Only those slices are uploaded.
 import { promises as fs } from "node:fs";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import { storageClient, type GcpConfig } from "../adapters/gcp/clients.js";
 import { GcsStore } from "../adapters/gcp/gcs-store.js";
 import { FileStore, openRegular } from "../adapters/local/file-store.js";
@@ -14,7 +13,7 @@ import { parseGsFolder } from "../core/gs-url.js";
 import { PermanentError } from "../core/errors.js";
 import { orderSlices } from "../core/slices/listing.js";
 import { mapLimit } from "../core/util/map-limit.js";
-import { UsageError } from "./usage-error.js";
+import { parseFlags, UsageError } from "./usage-error.js";
 
 export interface SubmitCommand {
   command: "submit";
@@ -28,12 +27,7 @@ export const SUBMIT_USAGE = `  emingest submit <slices-dir> gs://bucket/prefix [
                                                  upload slices, then ingest.json (which starts the run)`;
 
 export function parseSubmit(args: readonly string[]): SubmitCommand {
-  let parsed;
-  try {
-    parsed = parseArgs({ args: [...args], options: { config: { type: "string" }, concurrency: { type: "string" } }, allowPositionals: true, strict: true });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
+  const parsed = parseFlags(args, { config: { type: "string" }, concurrency: { type: "string" } });
   const { values, positionals } = parsed;
   if (positionals.length !== 2) throw new UsageError("submit takes a slices folder and a gs://bucket/prefix");
   if (!positionals[1].startsWith("gs://")) throw new UsageError(`submit: "${positionals[1]}" is not a gs://bucket/prefix URL`);

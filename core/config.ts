@@ -1,5 +1,6 @@
 // The ingest config: parsed and validated once at the boundary, with the path of the field in every error
 // (HOUSE-STYLE.md rules 6 and 8). The same shape is an ingest.json in a bucket or a set of CLI options.
+import { DETECTORS } from "./align/descriptors.js";
 import { DEFAULT_ALIGN_PARAMS, type AlignParams } from "./align/params.js";
 import { PermanentError } from "./errors.js";
 import { MAX_RESOLUTION_NM, MIN_RESOLUTION_NM } from "./precomputed/volume-limits.js";
@@ -19,6 +20,10 @@ export interface IngestConfig {
   skipAlign: boolean;
   /** Also write a lossless raw pyramid beside the jpeg one. */
   raw: boolean;
+  /** Chunks of the lossless volume: "png" (0.71x the bytes on EM-like texture) or "gzip" (raw chunks, gzipped shards). */
+  rawEncoding: "png" | "gzip";
+  /** Also write a lossless OME-Zarr 0.5 copy (zarr v3, sharded, zstd) in ng/zarr/ (core/zarr/). */
+  zarr: boolean;
   jpegQuality: number;
   /** Percentile window for 16-bit input. */
   window16: [number, number];
@@ -27,6 +32,12 @@ export interface IngestConfig {
    * estimated from up to 64 evenly spaced slices) or "slice" (each slice its own; follows drifting brightness).
    */
   window16Scope: "stack" | "slice";
+  /**
+   * Where scale 0's voxel (0, 0) sits in x and y (pipeline/placement.ts): "box", at the aligned box's origin
+   * in the reference slice's pixel frame (voxel coordinate = reference pixel); "zero", at 0 (the box's
+   * corner is voxel 0). z always follows the slice numbers.
+   */
+  xyOrigin: "box" | "zero";
   align: AlignConfig;
   /** Scale-0 voxels per pyramid task along each axis (a power-of-two multiple of 64). */
   cube: number;
@@ -42,6 +53,8 @@ export interface AlignConfig {
   minInlierRatio: number;
   minNumInliers: number;
   expectedModel: AlignParams["expectedModel"];
+  /** Keypoint detector: "akaze" (default) or "sift" (OpenCV's SIFT, float descriptors, L2 ratio matching). */
+  detector: AlignParams["detector"];
   /**
    * The alignment policy (align/alignment-policy.ts): the run stops when more than this share of the
    * pairs (z-1, z) failed. 1 accepts any share.
@@ -53,6 +66,9 @@ export interface AlignConfig {
   nAdjacent: number;
 }
 
+/** The largest "cube": a 1024^3 pyramid task peaks at 1.3 GiB (jpeg), 2 GiB with raw (BENCHMARKS.md). */
+export const MAX_CUBE = 1024;
+
 export const DEFAULT_CONFIG: IngestConfig = {
   resolution: [8, 8, 8],
   downsample: 1,
@@ -60,9 +76,12 @@ export const DEFAULT_CONFIG: IngestConfig = {
   claheTiles: 8,
   skipAlign: false,
   raw: false,
+  rawEncoding: "png",
+  zarr: false,
   jpegQuality: 90,
   window16: [0.5, 99.5],
   window16Scope: "stack",
+  xyOrigin: "box",
   // The matching settings a config may change keep the aligner's defaults (align/params.ts); the order of
   // the fields is part of the run id (manifest.ts runId hashes the parsed config).
   align: {
@@ -72,6 +91,7 @@ export const DEFAULT_CONFIG: IngestConfig = {
     minInlierRatio: DEFAULT_ALIGN_PARAMS.minInlierRatio,
     minNumInliers: DEFAULT_ALIGN_PARAMS.minNumInliers,
     expectedModel: DEFAULT_ALIGN_PARAMS.expectedModel,
+    detector: DEFAULT_ALIGN_PARAMS.detector,
     maxFailedPairShare: 0.1,
     maxConsecutiveBad: 2,
     nAdjacent: 2,
@@ -112,9 +132,12 @@ export function parseIngestConfig(input: unknown, where = CONFIG_FILE): IngestCo
     claheTiles: field.int("claheTiles", DEFAULT_CONFIG.claheTiles, 1, 64),
     skipAlign: field.bool("skipAlign", DEFAULT_CONFIG.skipAlign),
     raw: field.bool("raw", DEFAULT_CONFIG.raw),
+    rawEncoding: field.oneOf("rawEncoding", ["png", "gzip"] as const, DEFAULT_CONFIG.rawEncoding),
+    zarr: field.bool("zarr", DEFAULT_CONFIG.zarr),
     jpegQuality: field.int("jpegQuality", DEFAULT_CONFIG.jpegQuality, 1, 100),
     window16: field.pair("window16", DEFAULT_CONFIG.window16),
     window16Scope: field.oneOf("window16Scope", ["stack", "slice"] as const, DEFAULT_CONFIG.window16Scope),
+    xyOrigin: field.oneOf("xyOrigin", ["box", "zero"] as const, DEFAULT_CONFIG.xyOrigin),
     align: parseAlign(raw.align, `${where}: "align"`),
     cube: field.int("cube", DEFAULT_CONFIG.cube, 64, 4096),
     maxPixels: field.int("maxPixels", DEFAULT_CONFIG.maxPixels, 1, 2 ** 31),
@@ -125,6 +148,12 @@ export function parseIngestConfig(input: unknown, where = CONFIG_FILE): IngestCo
   }
   if (!isPowerOfTwoMultiple(config.cube, 64)) {
     throw new PermanentError(`${where}: "cube" must be 64 times a power of two, got ${config.cube}`);
+  }
+  // A pyramid task holds its cube's scale-0 voxels (BENCHMARKS.md "Peak memory of each task kind").
+  if (config.cube > MAX_CUBE) {
+    throw new PermanentError(
+      `${where}: "cube" must be at most ${MAX_CUBE}, got ${config.cube}: a pyramid task holds its whole cube in memory (1 GiB at 1024^3, 1.3 GiB at its peak; ${config.cube}^3 is ${(config.cube / 1024) ** 3} GiB), more than a 4 GiB Cloud Run instance running two tasks has`,
+    );
   }
   const [lo, hi] = config.window16;
   if (!(lo >= 0 && hi <= 100 && lo < hi)) {
@@ -153,6 +182,7 @@ function parseAlign(input: unknown, where: string): AlignConfig {
     minInlierRatio: field.number("minInlierRatio", d.minInlierRatio, 0, 1),
     minNumInliers: field.int("minNumInliers", d.minNumInliers, 3, 100000),
     expectedModel: expectedModel as AlignConfig["expectedModel"],
+    detector: field.oneOf("detector", DETECTORS, d.detector),
     maxFailedPairShare: field.number("maxFailedPairShare", d.maxFailedPairShare, 0, 1),
     maxConsecutiveBad: field.int("maxConsecutiveBad", d.maxConsecutiveBad, 0, MAX_CONSECUTIVE_BAD),
     nAdjacent: field.int("nAdjacent", d.nAdjacent, 1, MAX_N_ADJACENT),

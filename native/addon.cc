@@ -7,6 +7,8 @@
 namespace emingest {
 napi_value Akaze(napi_env env, napi_callback_info info);
 napi_value KnnMatch2(napi_env env, napi_callback_info info);
+napi_value Sift(napi_env env, napi_callback_info info);
+napi_value KnnMatch2L2(napi_env env, napi_callback_info info);
 napi_value WarpAffine(napi_env env, napi_callback_info info);
 napi_value Clahe(napi_env env, napi_callback_info info);
 }
@@ -18,6 +20,8 @@ NAPI_MODULE_INIT() {
   napi_property_descriptor props[] = {
       {"akaze", nullptr, emingest::Akaze, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"knnMatch2", nullptr, emingest::KnnMatch2, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"sift", nullptr, emingest::Sift, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"knnMatch2L2", nullptr, emingest::KnnMatch2L2, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"warpAffine", nullptr, emingest::WarpAffine, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"clahe", nullptr, emingest::Clahe, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };

@@ -26,20 +26,10 @@ napi_value Akaze(napi_env env, napi_callback_info info) {
 
     size_t n = keypoints.size();
     if (descriptors.rows != static_cast<int>(n)) n = 0;
-    std::vector<float> xs(n), ys(n), response(n);
-    for (size_t i = 0; i < n; i++) {
-      xs[i] = keypoints[i].pt.x;
-      ys[i] = keypoints[i].pt.y;
-      response[i] = keypoints[i].response;
-    }
     size_t bytes = n > 0 ? static_cast<size_t>(descriptors.cols) : 0;
     if (n > 0 && !descriptors.isContinuous()) descriptors = descriptors.clone();
 
-    napi_value out;
-    check(env, napi_create_object(env, &out), "napi_create_object");
-    setProperty(env, out, "x", makeTyped(env, napi_float32_array, n, sizeof(float), xs.data()));
-    setProperty(env, out, "y", makeTyped(env, napi_float32_array, n, sizeof(float), ys.data()));
-    setProperty(env, out, "response", makeTyped(env, napi_float32_array, n, sizeof(float), response.data()));
+    napi_value out = keypointArrays(env, keypoints, n, false);
     setProperty(env, out, "descriptorBytes", makeNumber(env, static_cast<double>(bytes)));
     setProperty(env, out, "descriptors", makeTyped(env, napi_uint8_array, n * bytes, 1, n > 0 ? descriptors.data : nullptr));
     return out;

@@ -292,7 +292,9 @@ build() {
     local t0=$EPOCHREALTIME args=()
     case "$name" in
       base) echo "base $BASE"; continue ;;
-      align | emwrite) args=(-f services/Dockerfile --build-arg "SERVICE=$name") ;;
+      # The code version every volume's provenance records (the build context has no .git): the same
+      # `git describe` the local build writes (scripts/code-version.mjs), so both runs' provenance agree.
+      align | emwrite) args=(-f services/Dockerfile --build-arg "SERVICE=$name" --build-arg "EMINGEST_GIT_DESCRIBE=$(git -C "$ROOT" describe --always --dirty 2> /dev/null || true)") ;;
       fiji)
         [ -n "${FIJI_URL:-}" ] || die "fiji: set FIJI_URL (the Fiji archive; see services/fiji/Dockerfile)"
         args=(-f services/fiji/Dockerfile --build-arg "FIJI_URL=$FIJI_URL" --build-arg "FIJI_SHA256=${FIJI_SHA256:-}")
@@ -308,8 +310,10 @@ build() {
     echo "$name emingest-$name:local"
   done
   # Bounded cache: images replaced by these builds go, and BuildKit keeps its most recent 8 GB.
-  "$DOCKER" image prune -f > /dev/null
-  "$DOCKER" builder prune -f --keep-storage 8GB > /dev/null
+  # A prune that fails (BuildKit has been seen to lose track of a snapshot after a daemon was killed) leaves
+  # the images built: it is said, not fatal; `EMINGEST_DOCKER_PRUNE=1 scripts/images.sh` empties the cache.
+  "$DOCKER" image prune -f > /dev/null 2> "$dir/prune.log" || log "warning: image prune failed: $(tail -1 "$dir/prune.log")"
+  "$DOCKER" builder prune -f --keep-storage 8GB > /dev/null 2> "$dir/prune.log" || log "warning: build cache prune failed ($(tail -1 "$dir/prune.log")); EMINGEST_DOCKER_PRUNE=1 bash scripts/images.sh empties $DATA_ROOT"
 }
 
 all() {

@@ -17,6 +17,7 @@ bash scripts/native.sh > /dev/null
 
 log "building TypeScript"
 npx tsc -p tsconfig.json
+node scripts/code-version.mjs
 
 if [ "${EMINGEST_SKIP_VENV:-}" != "1" ]; then
   req=tools/python/requirements.txt
@@ -30,5 +31,11 @@ if [ "${EMINGEST_SKIP_VENV:-}" != "1" ]; then
   fi
   log "headless ImageJ for the fiji service tests"
   bash scripts/imagej.sh > /dev/null
+  # The report page and viewer tests drive Debian's chromium with playwright-core (never a downloaded browser).
+  if [ ! -x /usr/bin/chromium ]; then
+    log "Debian's chromium for the browser tests (apt-get, needs root)"
+    { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium > /dev/null; } ||
+      { apt-get update > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium > /dev/null; }
+  fi
 fi
 log "ready"

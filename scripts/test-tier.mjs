@@ -20,12 +20,17 @@ const TIERS = {
     "e2e/",
     "hostile/",
     "align/native-opencv.test.js",
+    "align/sift-opencv.test.js",
     "align/warp.test.js",
     "precomputed/interop.test.js",
     "precomputed/downsample.test.js",
     "precomputed/limits.test.js",
     "precomputed/memory.test.js",
     "report/csv.test.js",
+    "zarr/interop.test.js",
+    "report/placement.test.js",
+    "report/page.test.js",
+    "report/viewer.test.js",
   ],
 };
 

@@ -60,7 +60,7 @@ resource "terraform_data" "image" {
 
   provisioner "local-exec" {
     working_dir = local.repo_root
-    command     = "${local.build_retry[0]} gcloud builds submit . ${local.build_flags} --config=terraform/build/image.yaml --substitutions=_IMAGE=${each.value},_DOCKERFILE=${local.dockerfiles[each.key]},_SERVICE=${each.key} ${local.build_retry[1]}"
+    command     = "${local.build_retry[0]} gcloud builds submit . ${local.build_flags} --config=terraform/build/image.yaml --substitutions=_IMAGE=${each.value},_DOCKERFILE=${local.dockerfiles[each.key]},_SERVICE=${each.key},_GIT_DESCRIBE=$(git describe --always --dirty 2>/dev/null || echo unknown) ${local.build_retry[1]}"
   }
 
   depends_on = [

@@ -23,7 +23,7 @@ locals {
     for name in keys(local.run_services) : name => sort(concat(
       [for f in local.source_files : f if !startswith(basename(f), "Dockerfile")],
       [local.dockerfiles[name], "${local.dockerfiles[name]}.dockerignore", "terraform/build/image.yaml"],
-      local.dockerfiles[name] == "services/Dockerfile" ? concat(tolist(fileset(local.repo_root, "native/*.{cc,h}")), ["scripts/native.sh"]) : [],
+      local.dockerfiles[name] == "services/Dockerfile" ? concat(tolist(fileset(local.repo_root, "native/*.{cc,h}")), ["scripts/native.sh", "scripts/code-version.mjs"]) : [],
     ))
   }
   # Each image's tag: a hash of the paths and contents of its files (a Dockerfile names files by path).

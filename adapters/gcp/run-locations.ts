@@ -1,6 +1,7 @@
 // Where a run's slices and outputs live, and the stores for them. Bucket names come from a request (a
 // workflow argument, an upload event) or a run record, so each one is checked against the deployment's
 // configured buckets (DESIGN.md "Security": no other buckets than the ones configured).
+import { codeVersion } from "../local/code-version.js";
 import type { Storage } from "@google-cloud/storage";
 import { PermanentError } from "../../core/errors.js";
 import { gsUrl, type BucketFolder } from "../../core/gs-url.js";
@@ -61,6 +62,7 @@ export class RunLocator {
       out: this.outStore(run),
       sourceName: gsUrl(source.bucket, source.prefix),
       runs: this.runs,
+      codeVersion: codeVersion(),
     };
   }
 }

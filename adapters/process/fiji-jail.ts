@@ -58,7 +58,7 @@ export function jailArgv(spec: JailSpec): string[] {
     "--perms", "1777", "--tmpfs", "/dev/shm",
     "--perms", "1777", "--tmpfs", "/tmp",
     "--perms", "1777", "--tmpfs", "/var/tmp",
-    ...(spec.readOnlyPaths ?? []).flatMap((p) => ["--ro-bind", p, p]),
+    ...(spec.readOnlyPaths ?? []).flatMap((p) => [...traversable(p), "--ro-bind", p, p]),
     "--tmpfs", spec.root,
     "--bind", spec.dir, spec.dir,
     "--json-status-fd", String(STATUS_FD),
@@ -69,6 +69,17 @@ export function jailArgv(spec: JailSpec): string[] {
     spec.setpriv, `--reuid=${uid}`, `--regid=${gid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs",
     "--", "/bin/sh", "-c", READY, "fiji-job", spec.dir, ...spec.command,
   ];
+}
+
+/**
+ * Every ancestor of `p` as a world-traversable folder: bwrap makes the missing parents of a mount point inside
+ * a tmpfs 0700 root, which the job user could not pass (measured: /tmp/clone/.tools/imagej bound over the
+ * private /tmp was unreachable). `--dir` leaves a folder that exists as it is, so only those bwrap would make
+ * are affected.
+ */
+function traversable(p: string): string[] {
+  const parts = p.split("/").filter((part) => part !== "");
+  return parts.slice(0, -1).flatMap((_, i) => ["--perms", "0755", "--dir", "/" + parts.slice(0, i + 1).join("/")]);
 }
 
 export interface JailRun {

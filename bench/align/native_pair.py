@@ -19,6 +19,8 @@ numbers; without it, the defaults below). The same method as core/align, step fo
   until the set stops changing, then trim residuals > maxTrust (4) x mean and refit;
 - model choice (choose-model.ts): translation / rigid least squares on the inliers, chosen when
   excess <= max(0.05, 3 r_A sqrt(dk / n)).
+With detector "sift" (align.detector): cv2.SIFT_create() instead of AKAZE, BFMatcher(NORM_L2) and L2 distances
+in guided matching instead of Hamming; everything else the same.
 cv2.setNumThreads(1). Prints one JSON line like node-pair.ts (peak RSS: /proc VmHWM; getrusage keeps the pre-exec parent's).
 """
 import json
@@ -30,7 +32,7 @@ import time
 import cv2
 import numpy as np
 
-P = dict(max_size=1024, rod=0.92, max_epsilon=25.0, min_inlier_ratio=0.05, min_num_inliers=20, akaze_threshold=0.001,
+P = dict(detector="akaze", max_size=1024, rod=0.92, max_epsilon=25.0, min_inlier_ratio=0.05, min_num_inliers=20, akaze_threshold=0.001,
          max_features=6000, coarse_features=500, max_shift_fraction=0.25, max_scale_deviation=0.1,
          model_tolerance_px=0.05, max_trust=4.0, ransac_iterations=1000, expected_model="auto")
 
@@ -61,10 +63,15 @@ def features(img, max_size):
     small = img
     if f > 1:
         small = cv2.resize(img[: h - h % f, : w - w % f], (w // f, h // f), interpolation=cv2.INTER_AREA)
-    kp, desc = cv2.AKAZE_create(threshold=P["akaze_threshold"]).detectAndCompute(small, None)
+    if P["detector"] == "sift":
+        # detector "sift" (sift.ts): cv2.SIFT_create() defaults, float32 descriptors matched by L2.
+        kp, desc = cv2.SIFT_create().detectAndCompute(small, None)
+    else:
+        kp, desc = cv2.AKAZE_create(threshold=P["akaze_threshold"]).detectAndCompute(small, None)
     n = len(kp)
     if n == 0:
-        return dict(size=(w, h), f=f, pts=np.zeros((0, 2)), desc=np.zeros((0, 61), np.uint8))
+        empty = np.zeros((0, 128), np.float32) if P["detector"] == "sift" else np.zeros((0, 61), np.uint8)
+        return dict(size=(w, h), f=f, pts=np.zeros((0, 2)), desc=empty)
     resp = np.array([k.response for k in kp], dtype=np.float32)
     order = np.lexsort((np.arange(n), -resp))[: P["max_features"]]
     pts = np.array([k.pt for k in kp], dtype=np.float64)[order].astype(np.float32).astype(np.float64)
@@ -83,7 +90,7 @@ def knn_match(prev, cur, limit=None):
     dp, dc = prev["desc"][:limit], cur["desc"][:limit]
     if len(dp) < 2 or len(dc) < 1:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    knn = cv2.BFMatcher(cv2.NORM_HAMMING).knnMatch(dc, dp, k=2)
+    knn = cv2.BFMatcher(cv2.NORM_L2 if P["detector"] == "sift" else cv2.NORM_HAMMING).knnMatch(dc, dp, k=2)
     q, t = [], []
     for m in knn:
         if len(m) == 2 and m[0].distance < P["rod"] * m[1].distance:
@@ -127,7 +134,10 @@ def guided_match(prev, cur, g, radius):
     q, j = np.concatenate(qs), np.concatenate(js)
     near = (pp[j, 0] - px[q]) ** 2 + (pp[j, 1] - py[q]) ** 2 <= radius * radius
     q, j = q[near], j[near]
-    dist = POPCOUNT[np.bitwise_xor(cur["desc"][q], prev["desc"][j])].sum(axis=1)
+    if P["detector"] == "sift":
+        dist = np.sqrt(((cur["desc"][q] - prev["desc"][j]) ** 2).sum(axis=1))
+    else:
+        dist = POPCOUNT[np.bitwise_xor(cur["desc"][q], prev["desc"][j])].sum(axis=1)
     o = np.lexsort((dist, q))
     q, j, dist = q[o], j[o], dist[o]
     first = np.ones(len(q), bool)

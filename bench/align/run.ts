@@ -2,7 +2,7 @@
 // (opencv-python-headless) running the same method, one core each, on the same PNG files.
 //
 //   node dist/bench/align/run.js [--sizes 2048,4096,8192] [--reps 3] [--cpu 0] [--max-size 1024]
-//                                [--cap-mib 2048] [--heap-mib 1024] [--dir DIR]
+//                                [--cap-mib 2048] [--heap-mib 1024] [--dir DIR] [--detector akaze|sift]
 //
 // Per size, one synthetic pair with a known affine (pairs.ts) is rendered once and written as 8-bit PNGs
 // (to DIR, reused when present, else a temp dir removed at the end). Per repetition, two child processes,
@@ -16,6 +16,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
+import { DETECTORS, type Detector } from "../../core/align/descriptors.js";
 import { DEFAULT_ALIGN_PARAMS } from "../../core/align/index.js";
 import type { Affine } from "../../core/geometry/affine.js";
 import { pairTruth, worstCornerError, writePair } from "./pairs.js";
@@ -33,6 +34,8 @@ interface Options {
   capMiB: number;
   heapMiB: number;
   dir: string | undefined;
+  /** align.detector for both engines (native_pair.py: cv2.AKAZE_create or cv2.SIFT_create + NORM_L2). */
+  detector: Detector;
 }
 
 function parseOptions(argv: readonly string[]): Options {
@@ -45,7 +48,9 @@ function parseOptions(argv: readonly string[]): Options {
   const sizes = get("sizes", "2048,4096,8192").split(",").map(Number);
   if (sizes.some((s) => !Number.isInteger(s) || s < 64)) throw new RangeError(`--sizes must be integers >= 64, got ${get("sizes", "")}`);
   const dir = get("dir", "");
-  return { sizes, reps: num("reps", "3"), cpu: num("cpu", "0"), maxSize: num("max-size", "1024"), capMiB: num("cap-mib", "2048"), heapMiB: num("heap-mib", "1024"), dir: dir || undefined };
+  const detector = get("detector", "akaze");
+  if (!(DETECTORS as readonly string[]).includes(detector)) throw new RangeError(`--detector must be one of ${DETECTORS.join(", ")}, got ${detector}`);
+  return { sizes, reps: num("reps", "3"), cpu: num("cpu", "0"), maxSize: num("max-size", "1024"), capMiB: num("cap-mib", "2048"), heapMiB: num("heap-mib", "1024"), dir: dir || undefined, detector: detector as Detector };
 }
 
 interface Run {
@@ -119,12 +124,12 @@ const fmt = (v: number, d = 2): string => (Number.isFinite(v) ? v.toFixed(d) : "
 
 async function main(argv: readonly string[]): Promise<void> {
   const o = parseOptions(argv);
-  // Both engines get the same parameters: emingest's defaults with maxSize from the command line.
-  const params = JSON.stringify({ ...DEFAULT_ALIGN_PARAMS, maxSize: o.maxSize });
+  // Both engines get the same parameters: emingest's defaults with maxSize and detector from the command line.
+  const params = JSON.stringify({ ...DEFAULT_ALIGN_PARAMS, maxSize: o.maxSize, detector: o.detector });
   const dir = o.dir ?? (await mkdtemp(path.join(tmpdir(), "emingest-align-bench-")));
   await mkdir(dir, { recursive: true });
   console.log(`bench/align ${new Date().toISOString()}: ${cpus()[0]?.model} (${cpus().length} CPUs; both engines pinned to CPU ${o.cpu}), node ${process.version}, load average ${loadavg().map((v) => v.toFixed(1)).join(" ")}`);
-  console.log(`maxSize ${o.maxSize}, ${o.reps} repetitions, node --max-old-space-size=${o.heapMiB}, RSS cap ${o.capMiB} MiB (both), pairs in ${dir}`);
+  console.log(`detector ${o.detector}, maxSize ${o.maxSize}, ${o.reps} repetitions, node --max-old-space-size=${o.heapMiB}, RSS cap ${o.capMiB} MiB (both), pairs in ${dir}`);
   const rows: string[][] = [[
     "size", "f", "emingest s", "native s", "wall ratio", "emingest cpu-s", "native cpu-s", "cpu ratio",
     "emingest peak MiB", "native peak MiB", "emingest err px", "native err px", "model (em/nat)", "inliers (em/nat)",

@@ -11,12 +11,12 @@
 // neuroglancer_uint64_sharded_v1 spec per scale (raw volumes: gzip data_encoding), same JPEG quality.
 // The order of the two alternates per repetition; the table shows medians and emingest/tensorstore ratios.
 import { execFile } from "node:child_process";
-import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { emTexture } from "./texture.js";
-import { benchPaths, optionReader } from "../support.js";
+import { benchPaths, comparisonCells, COMPARISON_HEADER, fileSizes, optionReader, pinned, printTable } from "../support.js";
 
 const exec = promisify(execFile);
 const { here, repoRoot, python } = benchPaths(import.meta.url);
@@ -48,24 +48,6 @@ function parseOptions(argv: readonly string[]): Options {
   };
 }
 
-async function pinned(cpu: number, cmd: string, args: string[]): Promise<{ seconds: number; cpu_seconds: number }> {
-  const { stdout } = await exec("taskset", ["-c", String(cpu), cmd, ...args], { maxBuffer: 16 * 1024 * 1024 });
-  const lines = stdout.trim().split("\n");
-  return JSON.parse(lines[lines.length - 1]) as { seconds: number; cpu_seconds: number };
-}
-
-/** Relative path -> size of every file under dir. */
-async function listing(dir: string, rel = ""): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (const e of await readdir(path.join(dir, rel), { withFileTypes: true })) {
-    const r = path.join(rel, e.name);
-    if (e.isDirectory()) for (const [k, v] of await listing(dir, r)) out.set(k, v);
-    else out.set(r, (await stat(path.join(dir, r))).size);
-  }
-  return out;
-}
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const sum = (m: Map<string, number>): number => [...m.values()].reduce((a, b) => a + b, 0);
 
 async function main(argv: readonly string[]): Promise<void> {
@@ -78,7 +60,7 @@ async function main(argv: readonly string[]): Promise<void> {
   console.log(`bench/pyramid ${new Date().toISOString()}: ${cpus()[0]?.model} (${cpus().length} CPUs, both writers pinned to CPU ${o.cpu}), node ${process.version}, tensorstore ${tsVersion}`);
   console.log(`volume ${o.size.join("x")} uint8 smooth-noise texture, chunk 64^3, cube ${o.cube}^3, jpeg quality ${o.quality}, ${o.reps} repetitions`);
 
-  const rows: string[][] = [["encoding", "scales", "emingest s", "tensorstore s", "emingest Mvox/s", "tensorstore Mvox/s", "speed ratio", "cpu-s ratio", "emingest B/vox", "tensorstore B/vox", "size ratio", "same keys"]];
+  const rows: string[][] = [["encoding", "scales", ...COMPARISON_HEADER]];
   const results: unknown[] = [];
   for (const encoding of o.encodings) {
     const em: number[] = [];
@@ -114,34 +96,18 @@ async function main(argv: readonly string[]): Promise<void> {
         await runEm();
         await runTs();
       }
-      const emFiles = await listing(emOut);
-      const tsFiles = await listing(tsOut);
+      const emFiles = await fileSizes(emOut);
+      const tsFiles = await fileSizes(tsOut);
       emBytes = sum(emFiles);
       tsBytes = sum(tsFiles);
       scales = new Set([...emFiles.keys()].map((k) => path.dirname(k)).filter((d) => d !== ".")).size;
       sameKeys &&= JSON.stringify([...emFiles.keys()].sort()) === JSON.stringify([...tsFiles.keys()].sort());
       if (!o.keep || r < o.reps - 1) await Promise.all([rm(emOut, { recursive: true }), rm(tsOut, { recursive: true })]);
     }
-    const emS = median(em);
-    const tsS = median(ts);
     results.push({ encoding, emingestSeconds: em, tensorstoreSeconds: ts, emingestCpuSeconds: emCpu, tensorstoreCpuSeconds: tsCpu, emingestBytes: emBytes, tensorstoreBytes: tsBytes, sameKeys });
-    rows.push([
-      encoding,
-      String(scales),
-      emS.toFixed(2),
-      tsS.toFixed(2),
-      (voxels / emS / 1e6).toFixed(1),
-      (voxels / tsS / 1e6).toFixed(1),
-      `${(tsS / emS).toFixed(2)}x`,
-      `${(median(tsCpu) / median(emCpu)).toFixed(2)}x`,
-      (emBytes / voxels).toFixed(4),
-      (tsBytes / voxels).toFixed(4),
-      `${(emBytes / tsBytes).toFixed(3)}x`,
-      sameKeys ? "yes" : "NO",
-    ]);
+    rows.push([encoding, String(scales), ...comparisonCells({ seconds: em, cpuSeconds: emCpu, bytes: emBytes }, { seconds: ts, cpuSeconds: tsCpu, bytes: tsBytes }, voxels, sameKeys)]);
   }
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
-  for (const row of rows) console.log(row.map((cell, c) => cell.padStart(widths[c])).join("  "));
+  printTable(rows);
   console.log("Mvox/s = scale-0 voxels / wall seconds for the whole pyramid; speed ratio = emingest / tensorstore throughput;");
   console.log("cpu-s ratio = the same from CPU seconds (all threads) instead of wall seconds: steadier when the machine is shared;");
   console.log("B/vox = bytes of every output object (all scales, info included) / scale-0 voxels; size ratio = emingest / tensorstore.");

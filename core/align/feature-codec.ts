@@ -2,7 +2,8 @@
 // Layout, little-endian, version 1:
 //   0  "EMFT"            magic
 //   4  u16 version = 1
-//   6  u8  detector      1 = AKAZE (MLDB descriptors)
+//   6  u8  detector      1 = AKAZE (MLDB binary descriptors, Hamming), 2 = SIFT (128 floats, each an
+//                        integer 0..255 stored as one byte: descriptors.ts; L2). Matching refuses two kinds.
 //   7  u8  reserved = 0
 //   8  u32 width, 12 u32 height (full resolution), 16 u32 factor, 20 u32 count, 24 u32 descriptorBytes
 //   28 f32 x[count], f32 y[count], f32 response[count], then u8 descriptors[count * descriptorBytes]
@@ -11,7 +12,7 @@ import type { Detector, SliceFeatures } from "./features.js";
 const MAGIC = [0x45, 0x4d, 0x46, 0x54]; // "EMFT"
 export const FEATURE_CODEC_VERSION = 1;
 const HEADER = 28;
-const DETECTORS: Record<Detector, number> = { akaze: 1 };
+const DETECTORS: Record<Detector, number> = { akaze: 1, sift: 2 };
 
 export function encodeFeatures(f: SliceFeatures): Uint8Array {
   const n = f.count;

@@ -1,14 +1,17 @@
 // Keypoints and descriptors of one slice, found once and reused by both pairs (z-1, z) and (z, z+1).
 // Detection runs on an integer box-downsampled copy (longer side <= maxSize); coordinates are stored in
 // full-resolution pixels. A downsampled pixel i covers full pixels f*i .. f*i+f-1, so its centre is
-// f*i + (f-1)/2 (pixel centres on integers, core/image/gray.ts).
+// f*i + (f-1)/2 (pixel centres on integers, core/image/gray.ts). The detector is align.detector: AKAZE
+// (default) or SIFT (sift.ts); `detector` records which, and descriptors.ts never compares two kinds.
 import type { Gray8 } from "../image/gray.js";
+import { DESCRIPTOR_BYTES, type Detector } from "./descriptors.js";
 import { destripe } from "./destripe.js";
 import { downsampleForFeatures } from "./downsample.js";
 import { openCv } from "./opencv.js";
 import { resolveAlignParams, type AlignParams } from "./params.js";
+import { siftKeypoints } from "./sift.js";
 
-export type Detector = "akaze";
+export type { Detector };
 
 export interface SliceFeatures {
   detector: Detector;
@@ -23,7 +26,7 @@ export interface SliceFeatures {
   y: Float32Array;
   /** Detector response (strength), for ranking. */
   response: Float32Array;
-  /** Bytes per descriptor (AKAZE MLDB: 61). */
+  /** Bytes per descriptor (AKAZE MLDB: 61; SIFT: 128, one per float, exact: descriptors.ts). */
   descriptorBytes: number;
   /** count * descriptorBytes, row-major. */
   descriptors: Uint8Array;
@@ -45,7 +48,7 @@ export async function extractFeatures(img: Gray8, params: Partial<AlignParams> =
   // Stripes fixed in the image frame are taken out of the copy features are found on (destripe.ts).
   const small = destripe(downsampleForFeatures(img, factor));
   const empty: SliceFeatures = {
-    detector: "akaze",
+    detector: p.detector,
     width: img.width,
     height: img.height,
     factor,
@@ -53,12 +56,12 @@ export async function extractFeatures(img: Gray8, params: Partial<AlignParams> =
     x: new Float32Array(0),
     y: new Float32Array(0),
     response: new Float32Array(0),
-    descriptorBytes: 61,
+    descriptorBytes: DESCRIPTOR_BYTES[p.detector],
     descriptors: new Uint8Array(0),
   };
-  // AKAZE needs a few pixels of scale space; a tiny or empty image simply has no features.
+  // Both detectors need a few pixels of scale space; a tiny or empty image simply has no features.
   if (small.width < 16 || small.height < 16) return empty;
-  const found = openCv().akaze(small.data, small.width, small.height, p.akazeThreshold);
+  const found = p.detector === "sift" ? siftKeypoints(small) : openCv().akaze(small.data, small.width, small.height, p.akazeThreshold);
   const n = found.x.length;
   if (n === 0) return empty;
   const bytes = found.descriptorBytes;

@@ -1,38 +1,18 @@
 // Guided matching: once a coarse transform G (cur -> prev) is known, each keypoint of slice z is compared
 // only with the keypoints of slice z-1 within `radius` full-resolution px of G(x). Lowe's ratio test
 // (rod) runs among those candidates; a lone candidate is accepted (RANSAC judges it). Keypoints of slice
-// z-1 claimed more than once are dropped (match.ts uniqueClaims). Hamming distances in plain JS (SWAR popcount).
+// z-1 claimed more than once are dropped (match.ts uniqueClaims). Distances in plain JS (descriptors.ts:
+// Hamming by SWAR popcount for AKAZE, L2 for SIFT).
 import type { Affine } from "../geometry/affine.js";
+import { assertComparable, descriptorDistance } from "./descriptors.js";
 import type { SliceFeatures } from "./features.js";
 import { uniqueClaims, type Matches } from "./match.js";
 
-/** Descriptors packed into 32-bit words (zero padded), `words` per keypoint. */
-function pack(f: SliceFeatures, words: number): Uint32Array {
-  const out = new Uint32Array(f.count * words);
-  const b = f.descriptorBytes;
-  for (let i = 0; i < f.count; i++) {
-    for (let k = 0; k < b; k++) out[i * words + (k >> 2)] |= f.descriptors[i * b + k] << ((k & 3) * 8);
-  }
-  return out;
-}
-
-function hamming(a: Uint32Array, ia: number, b: Uint32Array, ib: number, words: number): number {
-  let sum = 0;
-  for (let k = 0; k < words; k++) {
-    let v = a[ia + k] ^ b[ib + k];
-    v -= (v >>> 1) & 0x55555555;
-    v = (v & 0x33333333) + ((v >>> 2) & 0x33333333);
-    sum += (Math.imul((v + (v >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
-  }
-  return sum;
-}
-
 export function guidedMatch(prev: SliceFeatures, cur: SliceFeatures, predict: Affine, radius: number, rod: number): Matches {
   const none: Matches = { cur: new Int32Array(0), prev: new Int32Array(0) };
-  if (prev.count === 0 || cur.count === 0 || prev.descriptorBytes !== cur.descriptorBytes || !(radius > 0)) return none;
-  const words = Math.ceil(prev.descriptorBytes / 4);
-  const dp = pack(prev, words);
-  const dc = pack(cur, words);
+  assertComparable(prev, cur);
+  if (prev.count === 0 || cur.count === 0 || !(radius > 0)) return none;
+  const distance = descriptorDistance(prev, cur);
   // Bucket slice z-1 keypoints on a grid of `radius` cells (counting sort into one index array).
   const cols = Math.max(1, Math.ceil(prev.width / radius) + 1);
   const rows = Math.max(1, Math.ceil(prev.height / radius) + 1);
@@ -73,7 +53,7 @@ export function guidedMatch(prev: SliceFeatures, cur: SliceFeatures, predict: Af
           const dx = prev.x[j] - px;
           const dy = prev.y[j] - py;
           if (dx * dx + dy * dy > r2) continue;
-          const dist = hamming(dc, i * words, dp, j * words, words);
+          const dist = distance(i, j);
           if (dist < best) {
             second = best;
             best = dist;

@@ -1,9 +1,10 @@
 // Descriptor matching with Lowe's ratio test (Fiji's "rod"): for each keypoint of slice z, its two nearest
-// descriptors of slice z-1 under Hamming distance (AKAZE's binary MLDB descriptors); keep the pair when
-// best < rod * second. A keypoint of slice z-1 claimed by several keypoints of slice z is ambiguous and
-// all its matches are dropped. Brute force in native OpenCV (BFMatcher, NORM_HAMMING; core/align/opencv.ts).
+// descriptors of slice z-1 (Hamming distance for AKAZE's binary MLDB descriptors, L2 for SIFT's floats:
+// descriptors.ts); keep the pair when best < rod * second. A keypoint of slice z-1 claimed by several
+// keypoints of slice z is ambiguous and all its matches are dropped. Brute force in native OpenCV
+// (BFMatcher; core/align/opencv.ts). Features of different detectors are refused, never matched.
+import { assertComparable, knnMatch2 } from "./descriptors.js";
 import type { SliceFeatures } from "./features.js";
-import { openCv } from "./opencv.js";
 
 export interface Matches {
   /** Index into the current slice's (z) features. */
@@ -18,11 +19,11 @@ export interface Matches {
  */
 export async function matchFeatures(prev: SliceFeatures, cur: SliceFeatures, rod: number, limit = Infinity): Promise<Matches> {
   const none: Matches = { cur: new Int32Array(0), prev: new Int32Array(0) };
+  assertComparable(prev, cur);
   const np = Math.min(prev.count, limit);
   const nc = Math.min(cur.count, limit);
-  if (np < 2 || nc < 1 || prev.descriptorBytes !== cur.descriptorBytes) return none;
-  const bytes = cur.descriptorBytes;
-  const knn = openCv().knnMatch2(cur.descriptors, nc, prev.descriptors, np, bytes);
+  if (np < 2 || nc < 1) return none;
+  const knn = knnMatch2(cur, nc, prev, np);
   const found: { q: number[]; t: number[] } = { q: [], t: [] };
   for (let i = 0; i < nc; i++) {
     const best = knn.trainIdx[2 * i];

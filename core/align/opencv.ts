@@ -1,4 +1,4 @@
-// emingest's OpenCV: native OpenCV 4.12.0 (core, imgproc, features2d) in a Node-API addon that
+// emingest's OpenCV: native OpenCV 4.12.0 (core, imgproc, features2d: AKAZE and SIFT) in a Node-API addon that
 // scripts/native.sh builds from source (native/*.cc -> native/build/emingest-cv.node). Same version as the
 // oracle (opencv-python-headless 4.12.0.88), single-threaded: one task per worker thread.
 // It replaced the OpenCV.js (WASM) build, which ran AKAZE at ~2.2x native time (BENCHMARKS.md).
@@ -17,6 +17,19 @@ export interface AkazeResult {
   descriptors: Uint8Array;
 }
 
+/** SIFT keypoints of one image in OpenCV's order (cv::SIFT::create() defaults), in its own pixel coordinates. */
+export interface SiftResult {
+  x: Float32Array;
+  y: Float32Array;
+  response: Float32Array;
+  size: Float32Array;
+  angle: Float32Array;
+  /** Floats per descriptor (128); 0 when there are no keypoints. */
+  dims: number;
+  /** count * dims, row-major; OpenCV makes every value an integer 0..255 (native/sift.cc). */
+  descriptors: Float32Array;
+}
+
 /** Two nearest neighbours per query: [best0, second0, best1, second1, ...]; -1 / Infinity where missing. */
 export interface Knn2Result {
   trainIdx: Int32Array;
@@ -28,6 +41,9 @@ export interface OpenCv {
   opencvVersion: string;
   akaze(gray: Uint8Array, width: number, height: number, threshold: number): AkazeResult;
   knnMatch2(query: Uint8Array, queryCount: number, train: Uint8Array, trainCount: number, bytes: number): Knn2Result;
+  sift(gray: Uint8Array, width: number, height: number): SiftResult;
+  /** cv::BFMatcher(NORM_L2) kNN, k = 2, over float descriptors of `dims` floats each. */
+  knnMatch2L2(query: Float32Array, queryCount: number, train: Float32Array, trainCount: number, dims: number): Knn2Result;
   /** cv::warpAffine with `map` as the inverse map, INTER_LINEAR, BORDER_CONSTANT 0. */
   warpAffine(src: Uint8Array, width: number, height: number, map: Float64Array, outWidth: number, outHeight: number): Uint8Array;
   /** cv::createCLAHE(clipLimit, (tilesX, tilesY))->apply. */

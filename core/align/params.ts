@@ -1,7 +1,9 @@
-// Alignment parameters. The features are AKAZE (features.ts); the matching and model settings keep the names
+// Alignment parameters. The features are AKAZE or SIFT (`detector`, features.ts); the matching and model settings keep the names
 // of Fiji's "Register Virtual Stack Slices" dialog (rod, maxEpsilon, minInlierRatio, minNumInliers,
 // expectedModel), so settings carry over from Fiji.
 // Every field is optional at the call site; `resolveAlignParams` fills the defaults.
+
+import type { Detector } from "./descriptors.js";
 
 export type ModelKind = "translation" | "rigid" | "affine";
 
@@ -17,6 +19,8 @@ export interface AlignParams {
   minNumInliers: number;
   /** "auto" picks the simplest model that explains the inliers (see choose-model.ts). */
   expectedModel: "auto" | ModelKind;
+  /** Keypoint detector: "akaze" (binary descriptors, Hamming) or "sift" (OpenCV's defaults, float descriptors, L2). */
+  detector: Detector;
   /** AKAZE detector threshold (OpenCV default 0.001). */
   akazeThreshold: number;
   /** Keep at most this many keypoints per slice (strongest response first); bounds matching time. */
@@ -49,6 +53,7 @@ export const DEFAULT_ALIGN_PARAMS: AlignParams = {
   minInlierRatio: 0.05,
   minNumInliers: 20,
   expectedModel: "auto",
+  detector: "akaze",
   akazeThreshold: 0.001,
   maxFeatures: 6000,
   coarseFeatures: 500,

@@ -1,6 +1,7 @@
 // A features task (stages.ts): the features of one slice, found once and stored, so every pair that
 // contains the slice (adjacent and bridge) reuses them.
 import { encodeFeatures, extractFeatures } from "../align/index.js";
+import { NO_PROBE } from "../util/probe.js";
 import type { MetadataCache } from "./cache.js";
 import type { TaskDeps } from "./deps.js";
 import { keys } from "./keys.js";
@@ -11,7 +12,7 @@ import type { FeaturesTask } from "./tasks.js";
 export async function featuresTask(task: FeaturesTask, deps: TaskDeps, cache: MetadataCache): Promise<{ keypoints: number }> {
   const manifest = await cache.read<RunManifest>(deps.out, task.run, keys.manifest, "the run was not enumerated");
   const image = await loadSlice(deps, manifest, task.z);
-  const features = await extractFeatures(image, manifest.config.align);
+  const features = await (deps.probe ?? NO_PROBE).step("features", () => extractFeatures(image, manifest.config.align));
   await deps.out.put(keys.features(task.z), encodeFeatures(features));
   return { keypoints: features.count };
 }

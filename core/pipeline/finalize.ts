@@ -17,6 +17,7 @@ import { recordingStore } from "./output-ledger.js";
 import { volumeTargets, type RunPlan } from "./run-plan.js";
 import { sliceOf } from "./tasks.js";
 import { deleteRunTmp } from "./tmp-layout.js";
+import { writeZarrMetadata, zarrBlockWriters, ZARR_PREFIX, type ScalePlacement } from "../zarr/index.js";
 
 export interface Finalized {
   summary: RunSummary;
@@ -46,7 +47,12 @@ export async function finalizeRun(deps: StepDeps, manifest: RunManifest, plan: R
     });
     const whole = assembleHandoff(pyramid, parts);
     const recorded = recordingStore(deps.out);
-    await writeReduce({ plan: pyramid, voxels: whole.data, targets: volumeTargets(manifest.config, recorded.store) });
+    await writeReduce({
+      plan: pyramid,
+      voxels: whole.data,
+      targets: volumeTargets(manifest.config, recorded.store),
+      blockWriters: zarrBlockWriters(manifest.config.zarr, pyramid, recorded.store),
+    });
     reduceOutputs = recorded.written;
   } else if (pyramid.handoffScale === undefined) {
     reduceOutputs = {};
@@ -55,8 +61,11 @@ export async function finalizeRun(deps: StepDeps, manifest: RunManifest, plan: R
   const reportDeps: StepDeps = { ...deps, out: report.store };
   const pairs = await deps.runs.listTasks(manifest.run, "align");
   const results = new Map(pairs.map((t) => [sliceOf(t.id), t.outcome as PairResult]));
-  await writeReport(reportDeps, manifest, plan, results);
-  const volumes = [keys.volume("jpeg"), ...(manifest.config.raw ? [keys.volume("raw")] : [])];
+  const precomputed = [keys.volume("jpeg"), ...(manifest.config.raw ? [keys.volume("raw")] : [])];
+  await writeReport(reportDeps, manifest, plan, results, precomputed);
+  // The OME-Zarr metadata comes last among the volumes' objects: every shard is already there.
+  if (manifest.config.zarr) await writeZarrMetadata(report.store, pyramid, await zarrPlacement(deps, keys.volume("jpeg")), manifest.run);
+  const volumes = [...precomputed, ...(manifest.config.zarr ? [ZARR_PREFIX] : [])];
   const objects = (await Promise.all(volumes.map((v) => deps.out.list(v)))).reduce((n, list) => n + list.length, 0);
   const summary: RunSummary = {
     run: manifest.run,
@@ -71,12 +80,21 @@ export async function finalizeRun(deps: StepDeps, manifest: RunManifest, plan: R
   await writeSummary(reportDeps.out, summary, plan, manifest.config.align);
   // Written before finalize by the enumerate and plan steps; recorded here so a rerun checks them too.
   const finalizeOutputs: OutputSizes = { ...report.written };
-  for (const key of [keys.manifest, ...volumes.map((v) => `${v}info`)]) {
+  for (const key of [keys.manifest, ...precomputed.map((v) => `${v}info`)]) {
     const bytes = await deps.out.get(key);
     if (!bytes) throw new PermanentError(`${key} is missing: it was written before finalize and something removed it`);
     finalizeOutputs[key] = bytes.byteLength;
   }
   return { summary, reduceOutputs, finalizeOutputs };
+}
+
+/** Each scale's resolution and voxel offset, as the precomputed volume's info (written by the plan step) says. */
+async function zarrPlacement(deps: StepDeps, volume: string): Promise<ScalePlacement[]> {
+  const key = `${volume}info`;
+  const bytes = await deps.out.get(key);
+  if (!bytes) throw new PermanentError(`${key} is missing: it was written before finalize and something removed it`);
+  const info = JSON.parse(new TextDecoder().decode(bytes)) as { scales: ScalePlacement[] };
+  return info.scales.map((s) => ({ resolution: s.resolution, voxel_offset: s.voxel_offset }));
 }
 
 /**

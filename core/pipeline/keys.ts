@@ -5,7 +5,8 @@ export const keys = {
   manifest: "report/manifest.json",
   plan: "tmp/plan.json",
   features: (z: number) => `tmp/features/${z}.bin`,
-  tile: (z: number, tx: number, ty: number) => `tmp/render/${z}/${tx}_${ty}.raw`,
+  /** Slice z rendered: its tiles of one cube's xy extent back to back (tile-slab.ts). */
+  slab: (z: number) => `tmp/render/${z}.raw`,
   cubeTop: (cube: readonly number[]) => `tmp/top/${cube.join("_")}.raw`,
   tmpPrefix: "tmp/",
   volume: (encoding: "jpeg" | "raw") => `ng/${encoding}/`,

@@ -14,6 +14,7 @@ import { adjacentResults, bridgeTasksFor } from "./bridge-tasks.js";
 import type { StepDeps } from "./deps.js";
 import { keys } from "./keys.js";
 import { writeJson, type RunManifest } from "./manifest.js";
+import { voxelOffset } from "./placement.js";
 import { volumeTargets, type FailedPair, type RunPlan } from "./run-plan.js";
 
 type Transforms = Pick<RunPlan, "globals" | "sources" | "substitutions" | "evidence" | "box">;
@@ -43,7 +44,7 @@ async function buildPlan(deps: StepDeps, manifest: RunManifest): Promise<RunPlan
   const plan: RunPlan = { run: manifest.run, firstZ, ...transforms, pyramid, cubes: listCubes(pyramid) };
   await writeJson(deps.out, keys.plan, plan);
   for (const target of volumeTargets(manifest.config, deps.out)) {
-    await target.put("info", infoBytes(pyramid, target));
+    await target.put("info", infoBytes(pyramid, target, voxelOffset(manifest.config, transforms.box, firstZ)));
   }
   return plan;
 }

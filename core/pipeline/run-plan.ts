@@ -37,13 +37,14 @@ export interface RunPlan {
   cubes: Array<[number, number, number]>;
 }
 
-/** The volumes a run writes: jpeg always, raw (gzip-compressed, lossless) when asked. */
+/** The volumes a run writes: jpeg always, the lossless one (png chunks, or raw chunks gzipped) when asked. */
 export function volumeTargets(config: IngestConfig, out: ObjectStore): VolumeTarget[] {
   const targets: VolumeTarget[] = [
     { encoding: "jpeg", jpegQuality: config.jpegQuality, put: (key, bytes) => out.put(`${keys.volume("jpeg")}${key}`, bytes) },
   ];
   if (config.raw) {
-    targets.push({ encoding: "raw", dataEncoding: "gzip", put: (key, bytes) => out.put(`${keys.volume("raw")}${key}`, bytes) });
+    const put: VolumeTarget["put"] = (key, bytes) => out.put(`${keys.volume("raw")}${key}`, bytes);
+    targets.push(config.rawEncoding === "png" ? { encoding: "png", put } : { encoding: "raw", dataEncoding: "gzip", put });
   }
   return targets;
 }

@@ -15,11 +15,8 @@ const DELETE_CONCURRENCY = 32;
 export function taskTmpKeys(manifest: RunManifest, plan: RunPlan): string[] {
   const zs = manifest.slices.map((s) => s.z);
   const features = manifest.config.skipAlign ? [] : zs.map((z) => keys.features(z));
-  // render-task.ts cuts the box into tiles of the cube's xy extent, from (0, 0).
-  const [cx, cy] = plan.pyramid.cube;
-  const across = Math.ceil(plan.box.width / cx);
-  const down = Math.ceil(plan.box.height / cy);
-  const tiles = zs.flatMap((z) => Array.from({ length: across * down }, (_, i) => keys.tile(z, i % across, Math.floor(i / across))));
+  // render-task.ts writes one object of tiles per slice (tile-slab.ts).
+  const tiles = zs.map((z) => keys.slab(z));
   const tops = plan.pyramid.handoffScale === undefined ? [] : plan.cubes.map((cube) => keys.cubeTop(cube));
   return [...features, ...tiles, ...tops];
 }

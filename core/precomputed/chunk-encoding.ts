@@ -1,6 +1,7 @@
 // Chunk encodings (volume.md, "Chunk encoding"), uint8, one channel.
 // raw: the voxels in [x, y, z] Fortran order, no header; a clipped edge chunk has its clipped size.
 // jpeg: a 1-channel JPEG of width X and height Y*Z whose concatenated rows are that same Fortran order.
+// png: the same image as a lossless 8-bit gray PNG (png-chunk.ts).
 //
 // JPEG encoding calls libjpeg-turbo's TurboJPEG API directly (@julusian/jpeg-turbo 2.x; 3.x needs Node >=
 // 22.18): baseline, 1 component, standard Huffman tables, as tensorstore writes. It is NOT byte-identical
@@ -11,9 +12,17 @@
 import turbo from "@julusian/jpeg-turbo";
 import sharp from "sharp";
 import type { Vec3 } from "./morton.js";
+import { decodePngChunk, encodePngChunk } from "./png-chunk.js";
 import { voxelCount } from "./voxel-box.js";
 
-export type ChunkEncoding = "raw" | "jpeg";
+export type ChunkEncoding = "raw" | "jpeg" | "png";
+
+/**
+ * How the lossless volume (ng/raw/) stores its chunks: "png" chunks (sharded data_encoding raw: the PNG is
+ * already deflated), or "gzip": raw chunks with gzip shard data. On EM-like texture png takes 0.71x the
+ * bytes of gzip at ~0.8x its encode throughput (BENCHMARKS.md, "Lossless precomputed encoding").
+ */
+export type LosslessEncoding = "png" | "gzip";
 
 function checkLength(data: Uint8Array, size: Vec3, what: string): void {
   if (data.length !== voxelCount(size)) throw new RangeError(`${what}: chunk ${size.join("x")} needs ${voxelCount(size)} voxels, got ${data.length}`);
@@ -75,5 +84,12 @@ export async function decodeJpegChunk(bytes: Uint8Array, size: Vec3): Promise<Ui
 }
 
 export async function encodeChunk(encoding: ChunkEncoding, voxels: Uint8Array, size: Vec3, jpegQuality: number): Promise<Uint8Array> {
+  if (encoding === "png") return encodePngChunk(voxels, size);
   return encoding === "jpeg" ? encodeJpegChunk(voxels, size, jpegQuality) : encodeRawChunk(voxels, size);
+}
+
+/** The voxels of one chunk of `size` stored in `encoding`: the inverse of encodeChunk (jpeg within its loss). */
+export async function decodeChunk(encoding: ChunkEncoding, bytes: Uint8Array, size: Vec3): Promise<Uint8Array> {
+  if (encoding === "png") return decodePngChunk(bytes, size);
+  return encoding === "jpeg" ? decodeJpegChunk(bytes, size) : decodeRawChunk(bytes, size);
 }

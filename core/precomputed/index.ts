@@ -26,12 +26,13 @@ export {
   type MinishardEntry,
 } from "./shard-reader.js";
 export { cubeSharding, PRESHIFT_BITS, type CubeSharding } from "./cube-sharding.js";
-export { encodeRawChunk, decodeRawChunk, encodeJpegChunk, decodeJpegChunk, encodeChunk, type ChunkEncoding } from "./chunk-encoding.js";
+export { encodeRawChunk, decodeRawChunk, encodeJpegChunk, decodeJpegChunk, encodeChunk, decodeChunk, type ChunkEncoding, type LosslessEncoding } from "./chunk-encoding.js";
+export { encodePngChunk, decodePngChunk, PNG_DEFLATE_LEVEL } from "./png-chunk.js";
 export { downsampleMean, downsampledSize } from "./downsample.js";
-export { voxelBlock, voxelCount, extractBox, placeBox, type VoxelBlock } from "./voxel-box.js";
+export { voxelBlock, voxelCount, extractBox, extractBoxInto, placeBox, type VoxelBlock } from "./voxel-box.js";
 export { planPyramid, listCubes, cubeBoxAt, type PlanOptions, type ScalePlan, type PyramidPlan } from "./pyramid-plan.js";
 export { DEFAULT_JPEG_QUALITY, jpegQualityOf, targetSharding, type PutFn, type VolumeEncoding, type VolumeTarget } from "./volume-target.js";
-export { buildInfo, infoBytes, type VolumeInfo, type ScaleInfo } from "./info.js";
+export { buildInfo, infoBytes, type VolumeInfo, type ScaleInfo, type VoxelOffset } from "./info.js";
 export { blockChunks, writeScaleBlock } from "./write-scale.js";
-export { writeCube, type CubeTask, type CubeHandoff } from "./write-cube.js";
+export { writeCube, type BlockWriter, type CubeTask, type CubeHandoff } from "./write-cube.js";
 export { assembleHandoff, writeReduce, type ReduceTask } from "./write-reduce.js";

@@ -6,7 +6,7 @@ import type { PyramidPlan } from "./pyramid-plan.js";
 import { placeBox, voxelBlock, voxelCount, type VoxelBlock } from "./voxel-box.js";
 import type { VolumeTarget } from "./volume-target.js";
 import { writeScaleBlock } from "./write-scale.js";
-import type { CubeHandoff } from "./write-cube.js";
+import type { BlockWriter, CubeHandoff } from "./write-cube.js";
 
 /** The handoff scale's whole volume from the cubes' handoffs (each cube exactly once). */
 export function assembleHandoff(plan: PyramidPlan, parts: Iterable<CubeHandoff>): VoxelBlock {
@@ -29,6 +29,7 @@ export interface ReduceTask {
   /** The whole volume at plan.handoffScale, x fastest. */
   voxels: Uint8Array;
   targets: readonly VolumeTarget[];
+  blockWriters?: readonly BlockWriter[];
 }
 
 export async function writeReduce(task: ReduceTask): Promise<void> {
@@ -37,7 +38,10 @@ export async function writeReduce(task: ReduceTask): Promise<void> {
   const last = plan.scales.length - 1;
   let block = voxelBlock(task.voxels, [0, 0, 0], plan.scales[plan.handoffScale].size);
   for (let s = plan.handoffScale; s <= last; s++) {
-    if (s > plan.topCubeScale) await writeScaleBlock(plan.scales[s], plan.chunk, block, targets);
+    if (s > plan.topCubeScale) {
+      await writeScaleBlock(plan.scales[s], plan.chunk, block, targets);
+      for (const write of task.blockWriters ?? []) await write(s, block);
+    }
     if (s === last) break;
     const next = downsampleMean(block.data, block.size, plan.scales[s + 1].factor);
     block = voxelBlock(next.data, [0, 0, 0], next.size);

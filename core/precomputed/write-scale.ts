@@ -3,8 +3,10 @@
 // chunk boundary and end on one or at the volume's edge; when sharded it must hold whole shards, which the
 // plan guarantees for a cube at the scales it owns (cube-sharding.ts) and for the reduce step's volume.
 import { mapLimit } from "../util/map-limit.js";
+import { NO_PROBE, type Probe } from "../util/probe.js";
 import { chunkBox, boxSize, unshardedChunkName, type VoxelBox } from "./chunk-key.js";
 import { encodeJpegChunkInto, jpegBufferSize } from "./chunk-encoding.js";
+import { encodePngChunk } from "./png-chunk.js";
 import { compressedMortonCode, type Vec3 } from "./morton.js";
 import type { ScalePlan } from "./pyramid-plan.js";
 import { ShardAssembler, shardOrder } from "./shard-encoder.js";
@@ -71,7 +73,7 @@ interface Encoded {
   release: () => void;
 }
 
-export async function writeScaleBlock(scale: ScalePlan, chunk: Vec3, block: VoxelBlock, targets: readonly VolumeTarget[]): Promise<void> {
+export async function writeScaleBlock(scale: ScalePlan, chunk: Vec3, block: VoxelBlock, targets: readonly VolumeTarget[], probe: Probe = NO_PROBE): Promise<void> {
   const cells = blockChunks(scale, chunk, block);
   const voxelPool = new BufferPool(() => voxelCount(chunk));
   const jpegPool = new BufferPool(() => jpegBufferSize(chunk));
@@ -81,12 +83,17 @@ export async function writeScaleBlock(scale: ScalePlan, chunk: Vec3, block: Voxe
   const encodeBox = async (box: VoxelBox, target: VolumeTarget): Promise<Encoded> => {
     const view = contiguousBox(block, box);
     const voxelBuf = view ? undefined : voxelPool.take();
-    const voxels = view ?? extractBoxInto(block, box, voxelBuf!);
+    const voxels = view ?? probe.stepSync("chunk-copy", () => extractBoxInto(block, box, voxelBuf!));
     const releaseVoxels = voxelBuf ? () => voxelPool.give(voxelBuf) : noop;
-    if (target.encoding !== "jpeg") return { data: voxels, release: releaseVoxels };
+    if (target.encoding === "raw") return { data: voxels, release: releaseVoxels };
+    if (target.encoding === "png") {
+      const data = encodePngChunk(voxels, boxSize(box));
+      releaseVoxels();
+      return { data, release: noop };
+    }
     const jpegBuf = jpegPool.take();
     try {
-      const data = await encodeJpegChunkInto(voxels, boxSize(box), jpegQualityOf(target), jpegBuf);
+      const data = await probe.step("jpeg-encode", () => encodeJpegChunkInto(voxels, boxSize(box), jpegQualityOf(target), jpegBuf));
       return { data, release: () => jpegPool.give(jpegBuf) };
     } finally {
       releaseVoxels();
@@ -99,7 +106,7 @@ export async function writeScaleBlock(scale: ScalePlan, chunk: Vec3, block: Voxe
       // put may keep the bytes it is given (an in-memory store does): hand it buffers of their own.
       await mapLimit(cells, ENCODE_CONCURRENCY, async (g) => {
         const box = chunkBox(g, chunk, scale.size);
-        if (target.encoding !== "jpeg") return target.put(prefix + unshardedChunkName(box), extractBox(block, box));
+        if (target.encoding === "raw") return target.put(prefix + unshardedChunkName(box), extractBox(block, box));
         const encoded = await encodeBox(box, target);
         const bytes = encoded.data.slice();
         encoded.release();

@@ -8,9 +8,22 @@ import { keys } from "../pipeline/keys.js";
 import { writeJson, type RunManifest } from "../pipeline/manifest.js";
 import type { RunPlan } from "../pipeline/run-plan.js";
 import { csvText } from "./csv.js";
+import { voxelOffset } from "../pipeline/placement.js";
+import { runProvenance } from "./provenance.js";
 import { qualityPlotSvg } from "./quality-plot.js";
+import { reportPage } from "./report-page.js";
+import { writeReslices } from "./reslices.js";
+import { viewerState } from "./viewer-state.js";
 
-export async function writeReport(deps: StepDeps, manifest: RunManifest, plan: RunPlan, pairs: Map<number, PairResult>): Promise<void> {
+/** `volumes`: the folder of every volume written (`ng/jpeg/`, ...); each gets its `provenance` beside `info`. */
+export async function writeReport(deps: StepDeps, manifest: RunManifest, plan: RunPlan, pairs: Map<number, PairResult>, volumes: readonly string[]): Promise<void> {
+  const provenance = runProvenance(manifest, deps.sourceName, deps.codeVersion);
+  for (const volume of volumes) await writeJson(deps.out, `${volume}provenance`, provenance);
+  const offset = voxelOffset(manifest.config, plan.box, plan.firstZ);
+  const state = viewerState(volumes, plan.pyramid, offset);
+  await writeJson(deps.out, keys.report("neuroglancer.json"), state);
+  const reslices = await writeReslices(deps, manifest, plan, volumes);
+  await deps.out.put(keys.report("index.html"), new TextEncoder().encode(reportPage(manifest, plan, reslices, state)), { contentType: "text/html" });
   const rows = manifest.slices.map((slice, i) => {
     const pair = pairs.get(slice.z);
     const global = plan.globals[i];

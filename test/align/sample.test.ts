@@ -37,12 +37,10 @@ test("sample truth: each step is bounded by the drift and rotation options", () 
   assertClose(truth[0], IDENTITY, 0);
 });
 
-test("sample: 16 slices of 1024 x 1024 in a few seconds, with plenty of AKAZE features", async () => {
-  const started = performance.now();
+test("sample: 16 slices of 1024 x 1024 with plenty of AKAZE features", async () => {
+  // How fast it is, is not asserted: no timed assertions in tests.
   const stack = generateSampleStack({ count: 16, width: 1024, height: 1024, seed: 7 });
-  const ms = performance.now() - started;
+  assert.equal(stack.slices.length, 16);
   const features = await extractFeatures(stack.slices[8], { maxFeatures: 100000 });
-  console.log(`sample 16 x 1024^2: ${ms.toFixed(0)} ms; AKAZE keypoints on one slice: ${features.count}`);
-  assert.ok(ms < 15000, `took ${ms} ms`);
   assert.ok(features.count > 2000, `${features.count} keypoints`);
 });

@@ -52,3 +52,11 @@ test("the cloud commands are reachable from the command line", () => {
     json: false,
   });
 });
+
+test("--detector goes into the config's align object, beside the policy flags; the config parser judges its value", () => {
+  const cmd = parseCommand(["run", "in", "--out", "o", "--detector", "sift", "--max-consecutive-bad", "3"]);
+  assert.equal(cmd.command, "run");
+  assert.deepEqual(cmd.command === "run" && cmd.overrides, { align: { maxConsecutiveBad: 3, detector: "sift" } });
+  const bad = parseCommand(["run", "in", "--out", "o", "--detector", "surf"]);
+  assert.deepEqual(bad.command === "run" && bad.overrides, { align: { detector: "surf" } });
+});

@@ -74,7 +74,8 @@ after(async () => {
 test("upload slices + ingest.json: one run, every fanned-out task published twice, output byte-identical to the local mode; a redelivered upload starts nothing", async (t) => {
   const slices = path.join(work, "a");
   const local = path.join(work, "a-local");
-  await makeStack(slices, 4, 256, { cube: 64 });
+  // With the lossless png volume and the OME-Zarr copy, so both are written by the services too.
+  await makeStack(slices, 4, 256, { cube: 64, raw: true, zarr: true });
   await localRun(slices, local);
   const storage = storageClient(emu.config);
   const db = firestoreClient(emu.config);
@@ -89,6 +90,9 @@ test("upload slices + ingest.json: one run, every fanned-out task published twic
   assert.equal(shim.executions[0].state, "SUCCEEDED", JSON.stringify(shim.executions[0].error));
   const objects = await assertSameAsLocal(out, run, local);
   assert.ok(objects > 10);
+  const [zarrObjects] = await out.getFiles({ prefix: `${run}/ng/zarr/` });
+  const names = zarrObjects.map((f) => f.name.slice(run.length + 1));
+  assert.ok(names.includes("ng/zarr/zarr.json") && names.includes("ng/zarr/0/c/0/0/0"), `the cloud run wrote the OME-Zarr copy: ${names.join(" ")}`);
   assert.deepEqual(await runs.countTasks(run, "align"), { done: 3, failed: 0 });
   assert.deepEqual(await runs.countTasks(run, "render"), { done: 4, failed: 0 });
   const duplicates = logs.filter((l) => l.includes(`"run":"${run}"`) && (l.includes("redelivery acknowledged") || l.includes("already recorded by another delivery")));

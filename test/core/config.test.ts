@@ -21,6 +21,8 @@ test("fields are parsed and kept", () => {
   assert.equal(c.align.rod, 0.92);
   assert.equal(c.window16Scope, "stack");
   assert.equal(parseIngestConfig({ window16Scope: "slice" }).window16Scope, "slice");
+  assert.equal(c.align.detector, "akaze");
+  assert.equal(parseIngestConfig({ align: { detector: "sift" } }).align.detector, "sift");
 });
 
 const bad: Array<[string, unknown, RegExp]> = [
@@ -38,10 +40,14 @@ const bad: Array<[string, unknown, RegExp]> = [
   ["resolution too coarse", { resolution: [8, 8, 1000001] }, /"resolution" must be three numbers/],
   ["resolution not numbers", { resolution: ["8", 8, 8] }, /"resolution" must be three numbers/],
   ["cube", { cube: 96 }, /"cube" must be 64 times a power of two/],
+  ["cube too large for a task's memory", { cube: 2048 }, /"cube" must be at most 1024, got 2048: a pyramid task holds its whole cube in memory .*2048\^3 is 8 GiB/],
   ["clahe", { claheClip: -1 }, /"claheClip" must be a number from 0/],
   ["jpeg quality", { jpegQuality: 101 }, /"jpegQuality"/],
   ["model", { align: { expectedModel: "similarity" } }, /"align": "expectedModel" must be auto/],
   ["align field", { align: { ratio: 0.9 } }, /"align": unknown field "ratio"/],
+  ["detector", { align: { detector: "surf" } }, /: ingest\.json: "align": "detector" must be one of akaze, sift, got "surf"$/],
+  ["detector case", { align: { detector: "SIFT" } }, /"align": "detector" must be one of akaze, sift, got "SIFT"/],
+  ["detector not a string", { align: { detector: 1 } }, /"align": "detector" must be one of akaze, sift, got 1/],
   ["window", { window16: [90, 10] }, /"window16" must be two percentiles/],
   ["window scope", { window16Scope: "z" }, /"window16Scope" must be one of stack, slice, got "z"/],
 ];

@@ -136,6 +136,19 @@ test("failure classes: a sandbox that cannot start is retryable (503, retried ta
   assert.match(String(res.body.error), /^running the command: the job's sandbox did not start \(.*bwrap-refused as uid 0\): bwrap: loopback: Failed RTM_NEWADDR/);
 });
 
+test("a read-only path deep under the private /tmp (a clone there holding the tools) is reached by the job user through the parents the sandbox makes, and stays read-only", async () => {
+  const tools = path.join(folder("fiji-ro-"), "clone", ".tools", "imagej");
+  mkdirSync(tools, { recursive: true });
+  writeFileSync(path.join(tools, "tool.txt"), "tool");
+  const scratch = await new ProcessSandbox({ root: root(), runAs: JOB_USER, timeoutMs: 30_000, javaHeapMb: 0, readOnlyPaths: [tools] }).create();
+  try {
+    const run = await scratch.exec(["/bin/sh", "-c", `cat ${tools}/tool.txt && ! touch ${tools}/new 2>/dev/null && ls -A $(dirname ${tools})`]);
+    assert.deepEqual({ exitCode: run.exitCode, stdout: run.stdout }, { exitCode: 0, stdout: "toolimagej\n" });
+  } finally {
+    await scratch.remove();
+  }
+});
+
 test("terraform runs the fiji service, with every Cloud Run service, on the second-generation execution environment the sandbox needs", async () => {
   const c = await loadConfig();
   const service = resource(c, "google_cloud_run_v2_service", "service");

@@ -15,7 +15,7 @@ import { handleTask } from "../../cloud-runtime/task-delivery.js";
 import { MemoryQueue } from "../support/memory-queue.js";
 import { deliveryDeps, FIXED_NOW, InProcessRunner, memoryDeps, sampleSource } from "./support/memory-pipeline.js";
 
-const CONFIG = { cube: 64, raw: true };
+const CONFIG = { cube: 64, raw: true, zarr: true };
 
 test("runIngest on memory stores: enumerate -> finalize on 5 slices of 256 px; a rerun delivers nothing", async () => {
   const deps = memoryDeps(await sampleSource(5, 256));

@@ -1,4 +1,4 @@
-// Interop with the reference: we write volumes (cube tasks + reduce step) to disk, tensorstore reads every
+// Interop with the reference: we write volumes (cube tasks + reduce step; jpeg, raw and png chunks) to disk, tensorstore reads every
 // scale (tools/python/precomputed_read.py), and tensorstore re-writes the same spec so we can compare the
 // object names it chooses with ours (tools/python/precomputed_rewrite.py).
 import { test } from "node:test";
@@ -45,7 +45,7 @@ interface ReadScale {
 }
 
 for (const { name, opts } of cases) {
-  test(`tensorstore reads our ${name} volume (jpeg + raw) at every scale`, async () => {
+  test(`tensorstore reads our ${name} volume (jpeg + raw + png) at every scale`, async () => {
     const dir = await mkdtemp(path.join(tmpdir(), `emingest-pc-${name}-`));
     try {
       const plan = planPyramid(opts);
@@ -55,6 +55,7 @@ for (const { name, opts } of cases) {
       const targets: VolumeTarget[] = [
         { encoding: "jpeg", jpegQuality: JPEG_QUALITY, put, keyPrefix: "jpeg/" },
         { encoding: "raw", dataEncoding: plan.sharded ? "gzip" : undefined, put, keyPrefix: "raw/" },
+        { encoding: "png", put, keyPrefix: "png/" },
       ];
       for (const t of targets) await put(`${t.keyPrefix}info`, infoBytes(plan, t));
 
@@ -71,15 +72,15 @@ for (const { name, opts } of cases) {
 
       const reference = referencePyramid(plan, volume);
       const stats: string[] = [];
-      for (const encoding of ["raw", "jpeg"]) {
+      for (const encoding of ["raw", "png", "jpeg"]) {
         const scales = await runPythonJson<ReadScale[]>("precomputed_read.py", [path.join(dir, encoding), path.join(dir, `read-${encoding}`)]);
         assert.equal(scales.length, plan.scales.length);
         for (const s of scales) {
           assert.deepEqual(s.shape, plan.scales[s.scale].size);
           const theirs = new Uint8Array(await readFile(s.file));
           const ours = reference[s.scale];
-          if (encoding === "raw") {
-            assert.ok(Buffer.from(theirs).equals(Buffer.from(ours)), `raw scale ${s.scale} differs`);
+          if (encoding !== "jpeg") {
+            assert.ok(Buffer.from(theirs).equals(Buffer.from(ours)), `${encoding} scale ${s.scale} differs`);
           } else {
             let sum = 0;
             let max = 0;

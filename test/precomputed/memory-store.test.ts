@@ -39,10 +39,10 @@ test("complete key set of a small sharded raw volume, and identical bytes on a r
 
 test("the index exports exactly this list", () => {
   assert.deepEqual(Object.keys(precomputed).sort(), [
-    "DEFAULT_JPEG_QUALITY", "PRESHIFT_BITS", "assembleHandoff", "bitsFor", "blockChunks", "boxSize", "buildInfo", "chunkBox",
-    "compressedMortonCode", "cubeBoxAt", "cubeSharding", "decodeCompressedMortonCode", "decodeJpegChunk", "decodeMinishardIndex",
-    "decodeRawChunk", "decodeWith", "downsampleMean", "downsampledSize", "encodeChunk", "encodeJpegChunk", "encodeRawChunk",
-    "encodeShard", "encodeWith", "extractBox", "gridSize", "hashedChunkId", "infoBytes", "jpegQualityOf", "listCubes",
+    "DEFAULT_JPEG_QUALITY", "PNG_DEFLATE_LEVEL", "PRESHIFT_BITS", "assembleHandoff", "bitsFor", "blockChunks", "boxSize", "buildInfo", "chunkBox",
+    "compressedMortonCode", "cubeBoxAt", "cubeSharding", "decodeChunk", "decodeCompressedMortonCode", "decodeJpegChunk", "decodeMinishardIndex",
+    "decodePngChunk", "decodeRawChunk", "decodeWith", "downsampleMean", "downsampledSize", "encodeChunk", "encodeJpegChunk", "encodePngChunk", "encodeRawChunk",
+    "encodeShard", "encodeWith", "extractBox", "extractBoxInto", "gridSize", "hashedChunkId", "infoBytes", "jpegQualityOf", "listCubes",
     "listShardChunks", "minishardIndexRange", "mortonBitOrder", "mortonBits", "murmurhash3X86_128Low64", "placeBox", "planPyramid",
     "readShardedChunk", "shardFileName", "shardIndexSize", "shardLocation", "shardingSpec", "targetSharding", "uint64LE",
     "unshardedChunkName", "voxelBlock", "voxelCount", "writeCube", "writeReduce", "writeScaleBlock",

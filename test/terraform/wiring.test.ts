@@ -286,9 +286,13 @@ test("align and emwrite are built from services/Dockerfile with their SERVICE, f
   assert.match(String(c.locals.images), /^\$\{\{ for name in keys\(local\.run_services\) : name => /);
   assert.match(
     strings(build.provisioner ?? null).join(" "),
-    / --config=terraform\/build\/image\.yaml --substitutions=_IMAGE=\$\{each\.value\},_DOCKERFILE=\$\{local\.dockerfiles\[each\.key\]\},_SERVICE=\$\{each\.key\} /,
+    / --config=terraform\/build\/image\.yaml --substitutions=_IMAGE=\$\{each\.value\},_DOCKERFILE=\$\{local\.dockerfiles\[each\.key\]\},_SERVICE=\$\{each\.key\},_GIT_DESCRIBE=\$\(git describe --always --dirty 2>\/dev\/null \|\| echo unknown\) /,
   );
-  assert.match(read("terraform/build/image.yaml"), /args: \["build", "-f", "\$\{_DOCKERFILE\}", "--build-arg", "SERVICE=\$\{_SERVICE\}", "-t", "\$\{_IMAGE\}", "\."\]/);
+  // The code version the volumes' provenance records comes in as a build argument (the upload has no .git).
+  assert.match(
+    read("terraform/build/image.yaml"),
+    /args: \["build", "-f", "\$\{_DOCKERFILE\}", "--build-arg", "SERVICE=\$\{_SERVICE\}", "--build-arg", "EMINGEST_GIT_DESCRIBE=\$\{_GIT_DESCRIBE\}", "-t", "\$\{_IMAGE\}", "\."\]/,
+  );
   // A Dockerfile for every service Terraform may deploy (fiji only with enable_fiji).
   assert.match(String(c.locals.run_services), /var\.enable_fiji \? \{ fiji = var\.services\.fiji \} : \{\}/);
   const deployable = [...String(c.locals.run_services).matchAll(/\b([a-z]+) = var\.services\.\1\b/g)].map((m) => m[1]);
@@ -347,9 +351,11 @@ test("each image is rebuilt when anything its Dockerfile builds from changes, th
   assert.match(files, /for name in keys\(local\.run_services\) : name =>/);
   assert.match(files, /\[for f in local\.source_files : f if !startswith\(basename\(f\), "Dockerfile"\)\]/);
   assert.match(files, /\[local\.dockerfiles\[name\], "\$\{local\.dockerfiles\[name\]\}\.dockerignore", "terraform\/build\/image\.yaml"\]/);
-  const native = /local\.dockerfiles\[name\] == "([^"]+)" \? concat\(tolist\(fileset\(local\.repo_root, "native\/\*\.\{cc,h\}"\)\), \["scripts\/native\.sh"\]\) : \[\]/.exec(files);
+  const native = /local\.dockerfiles\[name\] == "([^"]+)" \? concat\(tolist\(fileset\(local\.repo_root, "native\/\*\.\{cc,h\}"\)\), \[("scripts\/native\.sh"(?:, "[^"]+")*)\]\) : \[\]/.exec(files);
   assert.ok(native, "local.image_files: the native addon's sources for the Dockerfile that builds it");
   const nativeDockerfile = native[1];
+  // The scripts that Dockerfile also copies (scripts/native.sh first), hashed with the addon's sources.
+  const nativeScripts = [...native[2].matchAll(/"([^"]+)"/g)].map((m) => m[1]);
   // What source_files covers: these folders whole, and these files.
   const sources = String(c.locals.source_files);
   const folders = /fileset\(local\.repo_root, "\{([a-z,-]+)\}\/\*\*"\)/.exec(sources)?.[1].split(",") ?? [];
@@ -369,7 +375,7 @@ test("each image is rebuilt when anything its Dockerfile builds from changes, th
     assert.equal(/scripts\/native\.sh/.test(text), buildsNative, `${file}: builds the native addon only if its tag hashes its sources`);
     for (const m of text.matchAll(/^COPY (?!--from)(.+) \S+$/gm)) {
       for (const from of m[1].split(/\s+/)) {
-        const covered = folders.includes(from) || topFiles.includes(from) || (buildsNative && (from === "native" || from === "scripts/native.sh"));
+        const covered = folders.includes(from) || topFiles.includes(from) || (buildsNative && (from === "native" || nativeScripts.includes(from)));
         assert.ok(covered, `${file} copies ${from}, which its image's tag does not hash`);
       }
     }

@@ -18,7 +18,8 @@ def main() -> None:
     result = []
     for i, scale in enumerate(info["scales"]):
         store = open_scale(volume, i)
-        voxel = store[store.shape[0] - 1, store.shape[1] - 1, store.shape[2] - 1, 0].read().result()
+        last = [int(v) - 1 for v in store.domain.exclusive_max[:3]]  # the domain starts at voxel_offset
+        voxel = store[last[0], last[1], last[2], 0].read().result()
         result.append({"scale": i, "key": scale["key"], "shape": list(store.shape[:3]),
                        "resolution": list(store.dimension_units[d].multiplier for d in range(3)), "voxel": int(voxel)})
     print(json.dumps(result))

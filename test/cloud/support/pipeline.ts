@@ -12,6 +12,7 @@ import type { ExecutionsClient } from "@google-cloud/workflows";
 import type { RequestListener } from "../../../cloud-runtime/app.js";
 import type { RunRecord, RunStore } from "../../../core/ports.js";
 import { REPO } from "./emulators.js";
+import { sameRunObject } from "../../support/run-bytes.js";
 
 const run = promisify(execFile);
 const CLI = path.join(REPO, "dist", "cli", "main.js");
@@ -53,7 +54,7 @@ export async function assertSameAsLocal(bucket: Bucket, run: string, local: stri
   const cloud = await readBucketTree(bucket, `${run}/`);
   const reference = await readTree(local);
   assert.deepEqual([...cloud.keys()], [...reference.keys()]);
-  for (const [key, bytes] of reference) assert.ok(bytes.equals(cloud.get(key)!), `${key} differs from the local run`);
+  for (const [key, bytes] of reference) assert.ok(sameRunObject(key, bytes, cloud.get(key)), `${key} differs from the local run`);
   return reference.size;
 }
 

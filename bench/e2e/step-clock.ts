@@ -1,0 +1,103 @@
+// The bench's Probe (core/util/probe.ts): process CPU time attributed to steps and stages. Every step start or
+// end reads process.cpuUsage() and gives the CPU since the previous event to the innermost step still open
+// (so nested steps are exclusive and overlapping async steps of one kind, like 4 JPEG encodes in flight on
+// libuv's pool, count once), and to the current stage. Valid only when one task runs at a time in this
+// process (the in-process runner below), since process CPU counts every thread.
+import type { ObjectStore, RunStore } from "../../core/ports.js";
+import type { Probe, StepName } from "../../core/util/probe.js";
+
+export interface Totals {
+  /** stage -> step -> CPU seconds (user + system). */
+  cpu: Map<string, Map<string, number>>;
+  /** stage -> wall seconds. */
+  wall: Map<string, number>;
+}
+
+export class StepClock implements Probe {
+  private readonly open: Array<{ token: number; name: string }> = [];
+  private nextToken = 0;
+  private last = process.cpuUsage();
+  private lastWall = performance.now();
+  private stage = "start";
+  readonly totals: Totals = { cpu: new Map(), wall: new Map() };
+
+  /** Everything from now on belongs to `stage` (until the next call). */
+  setStage(stage: string): void {
+    this.tick();
+    this.stage = stage;
+  }
+
+  enter(name: string): number {
+    this.tick();
+    const token = this.nextToken++;
+    this.open.push({ token, name });
+    return token;
+  }
+
+  exit(token: number): void {
+    this.tick();
+    const i = this.open.findIndex((o) => o.token === token);
+    if (i >= 0) this.open.splice(i, 1);
+  }
+
+  async measure<T>(name: string, run: () => Promise<T>): Promise<T> {
+    const token = this.enter(name);
+    try {
+      return await run();
+    } finally {
+      this.exit(token);
+    }
+  }
+
+  step<T>(name: StepName, run: () => Promise<T>): Promise<T> {
+    return this.measure(name, run);
+  }
+
+  stepSync<T>(name: StepName, run: () => T): T {
+    const token = this.enter(name);
+    try {
+      return run();
+    } finally {
+      this.exit(token);
+    }
+  }
+
+  /** Closes the books: attributes the CPU since the last event. */
+  tick(): void {
+    const now = process.cpuUsage();
+    const wallNow = performance.now();
+    const seconds = (now.user - this.last.user + now.system - this.last.system) / 1e6;
+    this.last = now;
+    const name = this.open.length > 0 ? this.open[this.open.length - 1].name : "other";
+    const steps = this.totals.cpu.get(this.stage) ?? new Map<string, number>();
+    steps.set(name, (steps.get(name) ?? 0) + seconds);
+    this.totals.cpu.set(this.stage, steps);
+    this.totals.wall.set(this.stage, (this.totals.wall.get(this.stage) ?? 0) + (wallNow - this.lastWall) / 1000);
+    this.lastWall = wallNow;
+  }
+}
+
+/** The store with each call measured as a step named by `classify(key, "get" | "put" | ...)`. */
+export function clockedStore(store: ObjectStore, clock: StepClock, classify: (op: string, key: string) => string): ObjectStore {
+  return {
+    get: (key) => clock.measure(classify("get", key), () => store.get(key)),
+    getRange: (key, offset, length) => clock.measure(classify("get", key), () => store.getRange(key, offset, length)),
+    put: (key, bytes, options) => clock.measure(classify("put", key), () => store.put(key, bytes, options)),
+    list: (prefix) => clock.measure(classify("list", prefix), () => store.list(prefix)),
+    listVersions: (prefix) => clock.measure(classify("list", prefix), () => store.listVersions(prefix)),
+    delete: (key) => clock.measure(classify("delete", key), () => store.delete(key)),
+  };
+}
+
+/** Every RunStore call measured as "state write" (updates, task records) or "state read". */
+export function clockedRuns(runs: RunStore, clock: StepClock): RunStore {
+  return {
+    getRun: (run) => clock.measure("state read", () => runs.getRun(run)),
+    createRun: (record) => clock.measure("state write", () => runs.createRun(record)),
+    updateRun: (run, patch) => clock.measure("state write", () => runs.updateRun(run, patch)),
+    recordTask: (record) => clock.measure("state write", () => runs.recordTask(record)),
+    getTask: (run, id) => clock.measure("state read", () => runs.getTask(run, id)),
+    listTasks: (run, stage) => clock.measure("state read", () => runs.listTasks(run, stage)),
+    countTasks: (run, stage) => clock.measure("state read", () => runs.countTasks(run, stage)),
+  };
+}
