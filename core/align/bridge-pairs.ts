@@ -1,7 +1,7 @@
 // The bridge pairs: which pairs (from, to) beyond the adjacent ones the bridge stage aligns, decided from the
 // adjacent pairs alone so that the local driver, the cloud fan-out and the plan compute the same list.
 //
-// Around every adjacent pair (z-1, z) that failed: every pair that spans it and is at most
+// Around every adjacent pair (z-1, z) that failed or is weak (weak-pairs.ts): every pair that spans it and is at most
 // maxConsecutiveBad + 1 apart, inside the stack: from <= z-1 < z <= to, 2 <= to - from <= maxConsecutiveBad + 1.
 // That is what the rule of plan-transforms.ts needs:
 // - each slice of a failed pair is tried with other partners, so a bad slice is known by its own failures,
@@ -17,15 +17,16 @@
 import { failedShareExceeded, type AlignPolicy } from "./alignment-policy.js";
 
 /**
- * `failed`: the index `to` of every adjacent pair (to - 1, to) that failed, in a stack of n slices.
- * Returns [from, to] pairs, sorted by `to`, then `from`.
+ * `failed`: the index `to` of every adjacent pair (to - 1, to) that failed, in a stack of n slices; `weak`:
+ * likewise the adjacent pairs that aligned but are weak (weak-pairs.ts), bridged alike but not counted
+ * against maxFailedPairShare. Returns [from, to] pairs, sorted by `to`, then `from`.
  */
-export function bridgePairs(failed: readonly number[], n: number, policy: AlignPolicy, nAdjacent = 1): Array<[number, number]> {
+export function bridgePairs(failed: readonly number[], n: number, policy: AlignPolicy, nAdjacent = 1, weak: readonly number[] = []): Array<[number, number]> {
   if (failedShareExceeded(failed.length, n, policy)) return [];
   const reach = policy.maxConsecutiveBad + 1;
   const shortest = Math.max(2, nAdjacent + 1);
   const pairs = new Map<string, [number, number]>();
-  for (const z of failed) {
+  for (const z of [...failed, ...weak]) {
     for (let from = Math.max(0, z - reach); from <= z - 1; from++) {
       for (let to = Math.max(z, from + shortest); to <= Math.min(n - 1, from + reach); to++) pairs.set(`${from},${to}`, [from, to]);
     }

@@ -45,8 +45,9 @@ export function toFullResolution(c: number, f: number): number {
 export async function extractFeatures(img: Gray8, params: Partial<AlignParams> = {}): Promise<SliceFeatures> {
   const p = resolveAlignParams(params);
   const factor = featureFactor(img.width, img.height, p.maxSize);
-  // Stripes fixed in the image frame are taken out of the copy features are found on (destripe.ts).
-  const small = destripe(downsampleForFeatures(img, factor));
+  // Stripes fixed in the image frame are taken out of the copy features are found on, when asked (destripe.ts).
+  const copy = downsampleForFeatures(img, factor);
+  const small = p.destripe ? destripe(copy) : copy;
   const empty: SliceFeatures = {
     detector: p.detector,
     width: img.width,

@@ -6,9 +6,10 @@
 //
 // The bad-slice rule (by consistency, not by the order of a pair):
 // 1. A pair takes part in the solve when it aligned (ok), carries an inlier sample, is not weak and joins
-//    two slices not yet bad. Weak: fewer than weakShare (0.6) of the median inliers of the aligned pairs of
-//    the same span whose `to` is within +-weakWindow (10) slices: most of one slice's content is missing
-//    (a half-blank or partial slice), so its pairs hold a fraction of its neighbours' inliers.
+//    two slices not yet bad. Weak (weak-pairs.ts): fewer than weakShare (0.6) of the median inliers of the
+//    aligned pairs of the same span whose `to` is within +-weakWindow (10) slices: most of one slice's
+//    content is missing (a half-blank or partial slice), so its pairs hold a fraction of its neighbours'
+//    inliers. The bridge stage matches the pairs around a weak adjacent pair, as around a failed one.
 // 2. A pair flagged "repeated-frame" (the two slices have identical features: the same frame written
 //    twice, align-task.ts) makes its slice `to` bad: the later copy is the repeat.
 // 3. The solve runs on the pairs that take part (each as its sampled positions, mapped by its own fit, see
@@ -26,6 +27,7 @@ import { IDENTITY, type Affine } from "../geometry/affine.js";
 import { connectedParts, solvePoses, type SolveModel, type SolvePair } from "./global-solve.js";
 import { decodeSample } from "./inlier-sample.js";
 import type { AlignParams } from "./params.js";
+import { WEAK_RULE, weakPairs } from "./weak-pairs.js";
 import { boundingBox, failureOf, type AlignedPair, type PairFailure, type StandIn, type TransformPlan } from "./plan-transforms.js";
 
 export interface SolvePlanParams {
@@ -39,7 +41,7 @@ export interface SolvePlanParams {
   weakWindow: number;
 }
 
-export const SOLVE_DEFAULTS = { lambda: 0.1, huberShare: 0.05, rejectShare: 0.2, iterations: 4, maxRounds: 4, weakShare: 0.6, weakWindow: 10 };
+export const SOLVE_DEFAULTS = { lambda: 0.1, huberShare: 0.05, rejectShare: 0.2, iterations: 4, maxRounds: 4, weakShare: WEAK_RULE.share, weakWindow: WEAK_RULE.window };
 
 /** The solve's settings for an alignment's settings: "auto" solves the affine (regularised, see global-solve.ts). */
 export function solveParams(align: Pick<AlignParams, "expectedModel" | "maxEpsilon">): SolvePlanParams {
@@ -80,34 +82,13 @@ function virtualPoints(pair: AlignedPair): Float32Array {
   return pts;
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  return s.length === 0 ? 0 : s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-/** Weak pairs (rule 1): by span, a sliding median of the aligned pairs' inliers over `to`. */
-function weakPairs(pairs: readonly AlignedPair[], p: SolvePlanParams): boolean[] {
-  const bySpan = new Map<number, Array<{ to: number; inliers: number }>>();
-  for (const pair of pairs) {
-    if (pair.result?.ok !== true) continue;
-    const list = bySpan.get(pair.to - pair.from) ?? [];
-    list.push({ to: pair.to, inliers: pair.result.inliers ?? 0 });
-    bySpan.set(pair.to - pair.from, list);
-  }
-  return pairs.map((pair) => {
-    if (pair.result?.ok !== true) return false;
-    const near = (bySpan.get(pair.to - pair.from) ?? []).filter((q) => Math.abs(q.to - pair.to) <= p.weakWindow).map((q) => q.inliers);
-    return (pair.result.inliers ?? 0) < p.weakShare * median(near);
-  });
-}
-
 export function solvePlan(pairs: readonly AlignedPair[], n: number, width: number, height: number, p: SolvePlanParams): SolvedPlan {
   for (const q of pairs) {
     if (!(Number.isInteger(q.from) && Number.isInteger(q.to) && q.from >= 0 && q.from < q.to && q.to < n)) {
       throw new RangeError(`solvePlan: pair (${q.from}, ${q.to}) is not a pair of a ${n}-slice stack`);
     }
   }
-  const weak = weakPairs(pairs, p);
+  const weak = weakPairs(pairs, { share: p.weakShare, window: p.weakWindow });
   const verdicts = pairs.map((q, k): string => {
     if (q.result?.ok !== true) return "failed";
     if (q.result.sample === undefined) return "no-sample";

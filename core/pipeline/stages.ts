@@ -90,7 +90,7 @@ export const PIPELINE: readonly StepSpec[] = [
   {
     kind: "fan-out",
     name: "bridge",
-    oneTaskPer: "pair that spans a failed adjacent pair, nAdjacent + 1 to maxConsecutiveBad + 1 apart (usually none)",
+    oneTaskPer: "pair that spans a failed or weak adjacent pair, nAdjacent + 1 to maxConsecutiveBad + 1 apart (usually none)",
     service: "align",
     topic: "align",
     status: "aligning",

@@ -7,10 +7,13 @@
 // - vertical stripes fixed in the image frame (curtaining): every column offset by up to +-stripeGray;
 // - brightness drift: contrast from 0.6 to 1.3 and an offset along the stack;
 // - bad slices: blank first slice, two adjacent noise slices, a half-blank slice, a repeated frame.
-import { compose, type Affine } from "../../core/geometry/affine.js";
+import { alignPair, bridgePairs, extractFeatures, weakPairs, type AlignedPair, type PairResult, type SliceFeatures } from "../../core/align/index.js";
+import { DEFAULT_CONFIG } from "../../core/config.js";
+import { compose, invert, type Affine } from "../../core/geometry/affine.js";
 import type { Gray8 } from "../../core/image/gray.js";
 import { DEFAULT_TISSUE, renderTissue } from "../../core/sample/index.js";
 import { sequence } from "../../core/sample/random.js";
+import { worstCornerError } from "./fixtures.js";
 
 export interface LongStackOptions {
   n: number;
@@ -24,6 +27,9 @@ export interface LongStackOptions {
   stripeGray: number;
   /** Contrast from 0.6 to 1.3 and a slow offset along the stack (false: contrast 1, no offset). */
   brightnessDrift: boolean;
+  /** The tissue's cells do not move along z (DEFAULT_TISSUE's zAmplitude 0): every pair, of any span, then
+   * measures only the slices' own transforms. False: the sample tissue, whose cells wander along z. */
+  staticTissue: boolean;
   /** Slices spoiled, by kind; "repeat" copies the slice before it. */
   blank: number[];
   noise: number[];
@@ -33,7 +39,7 @@ export interface LongStackOptions {
 
 export function defaultLongStack(n: number, size = 256): LongStackOptions {
   return {
-    n, size, seed: 5, driftPx: 0.04, jitterPx: 1.5, rotationDeg: 0.15, jumpAt: Math.floor(n * 0.55), jumpPx: Math.round(size * 0.16), stripeGray: 14, brightnessDrift: true,
+    n, size, seed: 5, driftPx: 0.04, jitterPx: 1.5, rotationDeg: 0.15, jumpAt: Math.floor(n * 0.55), jumpPx: Math.round(size * 0.16), stripeGray: 14, brightnessDrift: true, staticTissue: false,
     blank: [0], noise: [Math.floor(n * 0.3), Math.floor(n * 0.3) + 1], halfBlank: [Math.floor(n * 0.45)], repeat: [Math.floor(n * 0.75)],
   };
 }
@@ -49,7 +55,7 @@ export function longStack(o: LongStackOptions): LongStack {
   const rand = sequence(o.seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const c = (o.size - 1) / 2;
-  const tissue = { ...DEFAULT_TISSUE, seed: o.seed, cellSize: (40 * o.size) / 1024 };
+  const tissue = { ...DEFAULT_TISSUE, seed: o.seed, cellSize: (40 * o.size) / 1024, ...(o.staticTissue ? { zAmplitude: 0 } : {}) };
   const stripes = Float64Array.from({ length: o.size }, () => o.stripeGray * (2 * rand() - 1));
   const truth: Affine[] = [];
   const slices: Gray8[] = [];
@@ -81,4 +87,32 @@ export function longStack(o: LongStackOptions): LongStack {
   }
   const bad = [...o.blank, ...o.noise, ...o.halfBlank, ...o.repeat].sort((a, b) => a - b);
   return { slices, truth, bad };
+}
+
+/** Every pair up to k apart, and the bridges of bridge-pairs.ts, as the pipeline matches them. */
+export async function matchStack(stack: LongStack, k: number, destripe = false): Promise<AlignedPair[]> {
+  const features: SliceFeatures[] = [];
+  for (const s of stack.slices) features.push(await extractFeatures(s, { destripe }));
+  const same = (a: SliceFeatures, b: SliceFeatures) => a.count > 0 && a.count === b.count && a.x.every((v, i) => v === b.x[i]) && a.y.every((v, i) => v === b.y[i]);
+  const match = async (from: number, to: number): Promise<PairResult> =>
+    same(features[from], features[to])
+      ? { ok: false, model: "translation", matrix: [1, 0, 0, 0, 1, 0], matches: 0, inliers: 0, inlierRatio: 0, residualPx: 0, flags: ["repeated-frame"] }
+      : alignPair(features[from], features[to]);
+  const pairs: AlignedPair[] = [];
+  for (let to = 1; to < features.length; to++) {
+    for (let from = to - 1; from >= Math.max(0, to - k); from--) pairs.push({ from, to, result: await match(from, to) });
+  }
+  // As core/pipeline/bridge-tasks.ts: around the failed and the weak adjacent pairs.
+  const adjacent = pairs.filter((p) => p.to - p.from === 1);
+  const failed = adjacent.filter((p) => p.result?.ok !== true).map((p) => p.to);
+  const weak = weakPairs(adjacent).flatMap((w, j) => (w ? [adjacent[j].to] : []));
+  for (const [from, to] of bridgePairs(failed, features.length, { ...DEFAULT_CONFIG.align, maxFailedPairShare: 1 }, k, weak)) pairs.push({ from, to, result: await match(from, to) });
+  return pairs;
+}
+
+/** Worst corner error of each good slice's transform against the truth, both relative to the reference. */
+export function errorsAgainstTruth(globals: readonly Affine[], stack: LongStack, reference: number): number[] {
+  const base = invert(stack.truth[reference]);
+  const size = stack.slices[0].width;
+  return globals.map((g, z) => (stack.bad.includes(z) ? 0 : worstCornerError(compose(invert(globals[reference]), g), compose(base, stack.truth[z]), size, size)));
 }

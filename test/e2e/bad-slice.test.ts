@@ -26,9 +26,9 @@ test("a blank slice is flagged, bridged and stood in for by its neighbour", { ti
   const run = await runCli(["run", slices, "--out", out, "--raw", "--json", "--workers", "2", "--max-failed-pair-share", "0.3"]);
   assert.equal(run.code, 0, run.stderr);
   const result = JSON.parse(run.stdout);
-  // Pairs (3,4) and (4,5) failed: every pair 3 apart that spans one of them was asked for, (1,4) (2,5) (3,6)
-  // (4,7) (core/align/bridge-pairs.ts); the pairs 2 apart were matched by the align stage (nAdjacent 2).
-  assert.equal(result.executed.bridge, 4);
+  // Pairs (3,4) and (4,5) failed: every pair up to 3 apart that spans one of them was asked for
+  // (1,4) (2,4) (2,5) (3,5) (3,6) (4,6) (4,7) (core/align/bridge-pairs.ts).
+  assert.equal(result.executed.bridge, 7);
   assert.deepEqual(
     result.summary.substitutions.map((s: { z: number; source: number }) => [s.z, s.source]),
     [[4, 3]],
@@ -43,8 +43,7 @@ test("a blank slice is flagged, bridged and stood in for by its neighbour", { ti
   for (const row of report.slices as Array<{ z: number; global: Affine; source: number }>) {
     if (row.z === 4) continue;
     const worst = Math.max(...corners(size, size).map(([x, y]) => Math.hypot(...diff(apply(row.global, x, y), apply(truth[row.z], x, y)))));
-    // 0.65 px, as in test/hostile/support/align-stacks.ts: the solve's pairs 2 apart see the tissue drift more.
-    assert.ok(worst <= 0.65, `slice ${row.z}: worst corner error ${worst} px`);
+    assert.ok(worst <= 0.5, `slice ${row.z}: worst corner error ${worst} px`);
   }
   assert.equal(report.slices[4].source, 3);
 

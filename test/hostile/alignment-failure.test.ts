@@ -34,9 +34,7 @@ test("a stack of pure noise: exit 1, one line per failed pair, no volume, the ru
   assert.equal(r.code, 1, r.stdout + r.stderr);
   const error = alignmentErrorLines(r.stderr);
   assert.match(error.headline, /: 7 of 7 pairs \(z-1, z\) failed \(100\.0%\), more than align\.maxFailedPairShare 0\.1 allows; no pair aligned at all$/);
-  // Every pair up to nAdjacent (2) apart was matched and failed, listed by its later slice.
-  const matched = Array.from({ length: 7 }, (_, i) => i + 1).flatMap((to) => [to - 2, to - 1].filter((from) => from >= 0).map((from) => [from, to]));
-  assert.deepEqual(error.pairs.map((l) => l.match(/^ {2}pair \((\d+), (\d+)\)/)?.slice(1).map(Number)), matched);
+  assert.deepEqual(error.pairs.map((l) => l.match(/^ {2}pair \((\d+), (\d+)\)/)?.slice(1).map(Number)), [[0, 1], [1, 2], [2, 3], [3, 4], [4, 5], [5, 6], [6, 7]]);
   assert.match(error.fix, /--skip-align/);
   assertNoVolume(out);
   const record = await localRun(out);
@@ -59,7 +57,7 @@ test("constant slices: exit 1, every pair names no-features, only unaligned stac
   const r = await runKeepingInput(slices, run(slices, out));
   assert.equal(r.code, 1, r.stdout + r.stderr);
   const error = alignmentErrorLines(r.stderr);
-  assert.equal(error.pairs.length, 5 + 4, "the pairs 1 and 2 apart");
+  assert.equal(error.pairs.length, 5);
   for (const line of error.pairs) assert.match(line, /: no-features: a slice has too few keypoints/);
   assert.match(error.fix, /^to go on: stack the slices unaligned with skipAlign \(--skip-align\);/);
   assertNoVolume(out);
@@ -83,7 +81,7 @@ test("a good stack with a too-strict maxEpsilon: exit 1 naming align.maxEpsilon;
   assert.equal(r.code, 1, r.stdout + r.stderr);
   const error = alignmentErrorLines(r.stderr);
   assert.match(error.headline, /: 7 of 7 pairs \(z-1, z\) failed/);
-  assert.equal(error.pairs.length, 7 + 6, "the pairs 1 and 2 apart");
+  assert.equal(error.pairs.length, 7);
   for (const line of error.pairs) assert.match(line, /too-few-inliers: \d+ of \d+ matches within align\.maxEpsilon 0\.01 px, fewer than align\.minNumInliers 20/);
   assert.match(error.fix, /^to go on: loosen align\.maxEpsilon or align\.minNumInliers\b.* \(see the reasons above\)/);
   assertNoVolume(out);
@@ -181,7 +179,7 @@ test("one blank slice in a short stack is more than the default share: refused, 
   assert.equal(r.code, 1, r.stdout + r.stderr);
   const error = alignmentErrorLines(r.stderr);
   assert.match(error.headline, /: 2 of 7 pairs \(z-1, z\) failed \(28\.6%\), more than align\.maxFailedPairShare 0\.1 allows$/);
-  assert.deepEqual(error.pairs.map((l) => l.slice(0, 14)), ["  pair (2, 4):", "  pair (3, 4):", "  pair (4, 5):", "  pair (4, 6):"]);
+  assert.deepEqual(error.pairs.map((l) => l.slice(0, 14)), ["  pair (3, 4):", "  pair (4, 5):"]);
   assert.match(error.fix, /--max-failed-pair-share/);
   const accepted = await runCli(run(slices, path.join(dir, "accepted"), "--max-failed-pair-share", "0.3", "--json"));
   assert.equal(accepted.code, 0, accepted.stderr);
