@@ -29,6 +29,7 @@ run options (clio_ingest names in brackets):
   --detector D            keypoint detector: akaze (default) or sift (OpenCV's SIFT, as in Fiji)
   --max-failed-pair-share S  stop when more than this share of the pairs (z-1, z) fail (default 0.1; 1 = any)
   --max-consecutive-bad N    stop when more than N slices in a row are bad (default 2)
+  --n-adjacent K          match each slice with the K slices after it, for the global solve (default 1, 1-8)
   --raw                   also write a lossless pyramid (ng/raw)
   --raw-encoding E        its chunks: png (default; smaller) or gzip (raw voxels, gzipped shards)
   --zarr                  also write a lossless OME-Zarr 0.5 copy (ng/zarr: zarr v3, sharded, zstd)
@@ -117,6 +118,7 @@ function parseRun(args: readonly string[]): RunCommand {
     detector: { type: "string" },
     "max-failed-pair-share": { type: "string" },
     "max-consecutive-bad": { type: "string" },
+    "n-adjacent": { type: "string" },
     raw: { type: "boolean" },
     zarr: { type: "boolean" },
     "raw-encoding": { type: "string" },
@@ -144,6 +146,7 @@ function parseRun(args: readonly string[]): RunCommand {
   const policy: Record<string, number> = {};
   if (values["max-failed-pair-share"] !== undefined) policy.maxFailedPairShare = num("--max-failed-pair-share", values["max-failed-pair-share"]);
   if (values["max-consecutive-bad"] !== undefined) policy.maxConsecutiveBad = int("--max-consecutive-bad", values["max-consecutive-bad"]);
+  if (values["n-adjacent"] !== undefined) policy.nAdjacent = int("--n-adjacent", values["n-adjacent"]);
   const align: Record<string, unknown> = { ...policy };
   // The config parser names the allowed detectors, so a bad --detector is reported there.
   if (values.detector !== undefined) align.detector = values.detector;

@@ -55,6 +55,8 @@ export interface AlignConfig {
   expectedModel: AlignParams["expectedModel"];
   /** Keypoint detector: "akaze" (default) or "sift" (OpenCV's SIFT, float descriptors, L2 ratio matching). */
   detector: AlignParams["detector"];
+  /** Destripe the feature copy (align/destripe.ts): for stacks with curtaining; off by default. */
+  destripe: boolean;
   /**
    * The alignment policy (align/alignment-policy.ts): the run stops when more than this share of the
    * pairs (z-1, z) failed. 1 accepts any share.
@@ -62,6 +64,12 @@ export interface AlignConfig {
   maxFailedPairShare: number;
   /** The run stops when more than this many slices in a row are bad; bridge pairs reach this far plus one. */
   maxConsecutiveBad: number;
+  /**
+   * Each slice is matched with the slices up to this many apart (mpicbg's n_adjacent; align-task.ts).
+   * Default 1: on rendered stacks with known truth the solve over pairs 2 apart was less accurate than the
+   * adjacent pairs alone (BENCHMARKS.md, "Global solve vs chained pairs").
+   */
+  nAdjacent: number;
 }
 
 /** The largest "cube": a 1024^3 pyramid task peaks at 1.3 GiB (jpeg), 2 GiB with raw (BENCHMARKS.md). */
@@ -90,8 +98,10 @@ export const DEFAULT_CONFIG: IngestConfig = {
     minNumInliers: DEFAULT_ALIGN_PARAMS.minNumInliers,
     expectedModel: DEFAULT_ALIGN_PARAMS.expectedModel,
     detector: DEFAULT_ALIGN_PARAMS.detector,
+    destripe: DEFAULT_ALIGN_PARAMS.destripe,
     maxFailedPairShare: 0.1,
     maxConsecutiveBad: 2,
+    nAdjacent: 1,
   },
   cube: 512,
   maxPixels: 16384 * 16384,
@@ -99,6 +109,9 @@ export const DEFAULT_CONFIG: IngestConfig = {
 
 /** Bridge pairs grow as its square (bridge-pairs.ts): 16 gives at most 152 per failed pair. */
 export const MAX_CONSECUTIVE_BAD = 16;
+
+/** Matches per slice grow with it, and the solve's band with its square (global-solve.ts). */
+export const MAX_N_ADJACENT = 8;
 
 type Raw = Record<string, unknown>;
 
@@ -178,8 +191,10 @@ function parseAlign(input: unknown, where: string): AlignConfig {
     minNumInliers: field.int("minNumInliers", d.minNumInliers, 3, 100000),
     expectedModel: expectedModel as AlignConfig["expectedModel"],
     detector: field.oneOf("detector", DETECTORS, d.detector),
+    destripe: field.bool("destripe", d.destripe),
     maxFailedPairShare: field.number("maxFailedPairShare", d.maxFailedPairShare, 0, 1),
     maxConsecutiveBad: field.int("maxConsecutiveBad", d.maxConsecutiveBad, 0, MAX_CONSECUTIVE_BAD),
+    nAdjacent: field.int("nAdjacent", d.nAdjacent, 1, MAX_N_ADJACENT),
   };
 }
 

@@ -17,6 +17,7 @@ import { matchFeatures, type Matches } from "./match.js";
 import { MIN_POINTS, type Correspondences } from "./models.js";
 import { resolveAlignParams, type AlignParams, type ModelKind } from "./params.js";
 import { ransac, type FitResult } from "./ransac.js";
+import { encodeSample, sampleInliers } from "./inlier-sample.js";
 
 export interface PairResult {
   ok: boolean;
@@ -31,6 +32,8 @@ export interface PairResult {
   /** RMS residual of the inliers under `matrix`, full-resolution px. */
   residualPx: number;
   flags: string[];
+  /** Up to MAX_SAMPLE inlier point pairs for the global solve (inlier-sample.ts), when a fit was found. */
+  sample?: string;
 }
 
 /** Singular values of the 2x2 linear part [[a, b], [d, e]], largest first. */
@@ -110,7 +113,7 @@ export async function alignPair(prev: SliceFeatures, cur: SliceFeatures, params:
     rms = choice.rms;
   }
   const inliers = fit.inliers.length;
-  const result: PairResult = { ok: true, model: kind, matrix, matches: m, inliers, inlierRatio: inliers / m, residualPx: rms, flags: [] };
+  const result: PairResult = { ok: true, model: kind, matrix, matches: m, inliers, inlierRatio: inliers / m, residualPx: rms, flags: [], sample: encodeSample(sampleInliers(pts, fit.inliers)) };
   if (inliers < p.minNumInliers) result.flags.push("too-few-inliers");
   if (result.inlierRatio < p.minInlierRatio) result.flags.push("low-inlier-ratio");
   result.flags.push(...plausibilityFlags(matrix, cur.width, cur.height, p));

@@ -5,6 +5,7 @@
 // (default) or SIFT (sift.ts); `detector` records which, and descriptors.ts never compares two kinds.
 import type { Gray8 } from "../image/gray.js";
 import { DESCRIPTOR_BYTES, type Detector } from "./descriptors.js";
+import { destripe } from "./destripe.js";
 import { downsampleForFeatures } from "./downsample.js";
 import { openCv } from "./opencv.js";
 import { resolveAlignParams, type AlignParams } from "./params.js";
@@ -44,7 +45,9 @@ export function toFullResolution(c: number, f: number): number {
 export async function extractFeatures(img: Gray8, params: Partial<AlignParams> = {}): Promise<SliceFeatures> {
   const p = resolveAlignParams(params);
   const factor = featureFactor(img.width, img.height, p.maxSize);
-  const small = downsampleForFeatures(img, factor);
+  // Stripes fixed in the image frame are taken out of the copy features are found on, when asked (destripe.ts).
+  const copy = downsampleForFeatures(img, factor);
+  const small = p.destripe ? destripe(copy) : copy;
   const empty: SliceFeatures = {
     detector: p.detector,
     width: img.width,

@@ -18,6 +18,10 @@ export {
   type TransformPlan,
 } from "./plan-transforms.js";
 export { bridgePairs } from "./bridge-pairs.js";
+export { WEAK_RULE, weakPairs, type WeakRule } from "./weak-pairs.js";
+export { connectedParts, solvePoses, type PoseSolution, type SolveModel, type SolveOptions, type SolvePair } from "./global-solve.js";
+export { decodeSample, encodeSample, MAX_SAMPLE, sampleInliers } from "./inlier-sample.js";
+export { SOLVE_DEFAULTS, solveParams, solvePlan, type SolvedPlan, type SolvePlanParams } from "./solve-plan.js";
 export {
   alignmentProblems,
   AlignmentFailedError,

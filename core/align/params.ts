@@ -21,6 +21,11 @@ export interface AlignParams {
   expectedModel: "auto" | ModelKind;
   /** Keypoint detector: "akaze" (binary descriptors, Hamming) or "sift" (OpenCV's defaults, float descriptors, L2). */
   detector: Detector;
+  /**
+   * Take vertical stripes fixed in the frame (curtaining) out of the copy features are found on (destripe.ts).
+   * Off by default: on stacks without stripes it costs accuracy (BENCHMARKS.md, "Destripe").
+   */
+  destripe: boolean;
   /** AKAZE detector threshold (OpenCV default 0.001). */
   akazeThreshold: number;
   /** Keep at most this many keypoints per slice (strongest response first); bounds matching time. */
@@ -54,6 +59,7 @@ export const DEFAULT_ALIGN_PARAMS: AlignParams = {
   minNumInliers: 20,
   expectedModel: "auto",
   detector: "akaze",
+  destripe: false,
   akazeThreshold: 0.001,
   maxFeatures: 6000,
   coarseFeatures: 500,

@@ -93,11 +93,12 @@ export function cloudOperations(work: StackWork, shape: RunShape): Operations {
   // Each task: getTask before, recordTask after.
   r += 2 * tasks;
   w += tasks;
-  // features: the slice in, the features out; align: two feature files in; render: the slice in, its tiles
+  // features: the slice in, the features out; align: its own and each matched slice's feature file in
+  // (stack-work.ts); render: the slice in, its tiles
   // out; pyramid: one tile per slice per cube column in, its shard files and its handoff out.
   b += stageWork(work, "features").tasks;
   a += stageWork(work, "features").tasks;
-  b += 2 * pairs;
+  b += work.alignFeatureReads;
   b += n;
   a += n; // one object per rendered slice, its tiles back to back (tile-slab.ts)
   b += n * tiles; // each pyramid task reads its tile of a slice by range

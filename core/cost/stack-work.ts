@@ -3,7 +3,9 @@
 // reads (from the real pyramid plan: its cube grid, scales and shard layout). Pure: a function of the run
 // manifest (enumerate.ts: the slice headers and the config) alone.
 // Assumptions, named: every adjacent pair aligns (no bridge tasks, no stand-ins), and the aligned box is the
-// slice's own size (alignment grows it by the drift; a few percent on a well-behaved stack).
+// slice's own size (alignment grows it by the drift; a few percent on a well-behaved stack). An align task
+// of slice z matches it with z - 1 .. z - nAdjacent inside the stack (align-task.ts): its units are those
+// pairs, and it reads their feature files and its own.
 import { compressedMortonCode, listCubes, planPyramid, shardLocation, type PyramidPlan, type ScalePlan } from "../precomputed/index.js";
 import type { RunManifest } from "../pipeline/manifest.js";
 import { FAN_OUT, runHasStage, type FanOutStage } from "../pipeline/stages.js";
@@ -42,6 +44,10 @@ export interface StackWork {
   reportReads: number;
   /** Scale-0 voxels. */
   voxels: number;
+  /** Pairs the align tasks match: each slice with the up to nAdjacent slices before it. */
+  alignPairs: number;
+  /** Feature files the align tasks read: each its own slice's and one per pair. */
+  alignFeatureReads: number;
 }
 
 /**
@@ -74,9 +80,13 @@ export function stackWork(manifest: RunManifest, box?: { width: number; height: 
         return plan.cubes.map((cube) => task.pyramid(manifest.run, cube));
     }
   };
+  const alignTasks = tasksOf("align").length;
+  // The task at index i (i >= 1) matches min(i, nAdjacent) pairs.
+  const alignPairs = alignTasks === 0 ? 0 : pairsWithin(n, config.align.nAdjacent);
   const unitsOf = (stage: FanOutStage, tasks: number): number => {
     if (stage === "features" || stage === "render") return (tasks * sourcePixels) / 1e6;
     if (stage === "pyramid") return tasks === 0 ? 0 : (width * height * n) / 1e6;
+    if (stage === "align") return alignPairs;
     return tasks;
   };
   const stages = FAN_OUT.map((spec): StageWork => {
@@ -106,7 +116,16 @@ export function stackWork(manifest: RunManifest, box?: { width: number; height: 
     volumes,
     reportReads: resliceReads(pyramid),
     voxels: width * height * n,
+    alignPairs,
+    alignFeatureReads: alignTasks + alignPairs,
   };
+}
+
+/** Pairs of slices at most k apart in a stack of n: sum over i = 1..n-1 of min(i, k). */
+export function pairsWithin(n: number, k: number): number {
+  let pairs = 0;
+  for (let i = 1; i < n; i++) pairs += Math.min(i, k);
+  return pairs;
 }
 
 /**

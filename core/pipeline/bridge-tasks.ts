@@ -1,6 +1,6 @@
 // The recorded pair results of a run and the bridge tasks they call for, one definition for the local driver
 // (sequence.ts), the cloud fan-out (cloud-steps.ts) and the plan (plan.ts), so all three agree on the list.
-import { bridgePairs, type PairResult } from "../align/index.js";
+import { bridgePairs, weakPairs, type PairResult } from "../align/index.js";
 import { PermanentError } from "../errors.js";
 import type { RunStore } from "../ports.js";
 import type { RunManifest } from "./manifest.js";
@@ -22,8 +22,11 @@ export async function adjacentResults(runs: Pick<RunStore, "listTasks">, manifes
 /** The bridge tasks (from, z) of bridge-pairs.ts for these adjacent results. */
 export function bridgeTasksFor(manifest: RunManifest, adjacent: ReadonlyArray<PairResult | undefined>): BridgeTask[] {
   const failed = adjacent.flatMap((r, i) => (i > 0 && r?.ok !== true ? [i] : []));
+  // The solve's own weak rule on the same adjacent pairs (solve-plan.ts rule 1).
+  const weakFlags = weakPairs(adjacent.flatMap((result, i) => (i === 0 ? [] : [{ from: i - 1, to: i, result }])));
+  const weak = weakFlags.flatMap((w, j) => (w ? [j + 1] : []));
   const zs = manifest.slices.map((s) => s.z);
-  return bridgePairs(failed, zs.length, manifest.config.align).map(([from, to]) => task.bridge(manifest.run, zs[from], zs[to]));
+  return bridgePairs(failed, zs.length, manifest.config.align, manifest.config.align.nAdjacent, weak).map(([from, to]) => task.bridge(manifest.run, zs[from], zs[to]));
 }
 
 /** The bridge stage's tasks: none when alignment is skipped. */

@@ -1,14 +1,15 @@
-// The plan step (a barrier, stages.ts): pair results -> bad slices, global transforms and stand-ins
-// (align/plan-transforms.ts), the alignment policy (align/alignment-policy.ts), the global bounding box, the
+// The plan step (a barrier, stages.ts): pair results -> bad slices, global transforms and stand-ins by the
+// global solve (align/solve-plan.ts, align/global-solve.ts), the alignment policy (align/alignment-policy.ts), the global bounding box, the
 // pyramid plan, each volume's `info` and the cube list. Deterministic: a rerun computes the same plan, or
 // the same refusal, from the same recorded pair results.
 // A refusal (the policy, or a volume too large to write) records the run as failed before anything of the
 // volume is written: no plan, no `info`, so nothing a rerun could take for a finished volume.
-import { checkAlignment, failureOf, planTransforms, type AlignedPair, type PairFailure } from "../align/index.js";
+import { checkAlignment, DEFAULT_ALIGN_PARAMS, failureOf, solveParams, solvePlan, type AlignedPair, type PairFailure } from "../align/index.js";
 import { IDENTITY } from "../geometry/affine.js";
 import { errorMessage, PermanentError } from "../errors.js";
 import { infoBytes, listCubes, planPyramid } from "../precomputed/index.js";
 import { volumeSizeProblem } from "../precomputed/volume-limits.js";
+import type { SliceMatches } from "./align-task.js";
 import { adjacentResults, bridgeTasksFor } from "./bridge-tasks.js";
 import type { StepDeps } from "./deps.js";
 import { keys } from "./keys.js";
@@ -61,26 +62,29 @@ function unaligned(manifest: RunManifest): Transforms {
 async function aligned(deps: StepDeps, manifest: RunManifest): Promise<Transforms> {
   const firstZ = manifest.slices[0].z;
   const n = manifest.slices.length;
-  const adjacent = await adjacentResults(deps.runs, manifest);
+  const align = manifest.config.align;
+  const adjacent = (await adjacentResults(deps.runs, manifest)) as Array<SliceMatches | undefined>;
   const bridges = new Map(
     (await deps.runs.listTasks(manifest.run, "bridge")).filter((t) => t.status === "done").map((t) => [t.id, t.outcome as AlignedPair["result"]] as const),
   );
-  const pairs: AlignedPair[] = adjacent.flatMap((result, i) => (i === 0 ? [] : [{ from: i - 1, to: i, result }]));
+  const pairs: AlignedPair[] = adjacent.flatMap((result, i) =>
+    i === 0 ? [] : [{ from: i - 1, to: i, result }, ...(result?.further ?? []).map((f) => ({ from: f.from - firstZ, to: i, result: f }))],
+  );
   for (const t of bridgeTasksFor(manifest, adjacent)) {
     const result = bridges.get(t.id);
     if (!result) throw new PermanentError(`run ${manifest.run}: bridge pair (${t.from}, ${t.z}) has no recorded alignment`);
     pairs.push({ from: t.from - firstZ, to: t.z - firstZ, result });
   }
-  const planned = planTransforms(pairs, n, manifest.width, manifest.height);
+  const planned = solvePlan(pairs, n, manifest.width, manifest.height, solveParams({ ...DEFAULT_ALIGN_PARAMS, ...align }));
   const failed = pairs.filter((p) => p.result?.ok !== true).map(failureOf).sort((a, b) => a.to - b.to || a.from - b.from);
   checkAlignment(
     manifest.run,
     { n, firstZ, failedAdjacent: failed.filter((f) => f.to - f.from === 1), failed, bad: planned.bad, parts: planned.parts },
-    manifest.config.align,
+    align,
   );
   const asFailedPair = (f: PairFailure): FailedPair => ({
     pair: [firstZ + f.from, firstZ + f.to],
-    stage: f.to - f.from === 1 ? "align" : "bridge",
+    stage: f.to - f.from <= align.nAdjacent ? "align" : "bridge",
     flags: f.flags,
     matches: f.matches,
     inliers: f.inliers,
@@ -91,7 +95,7 @@ async function aligned(deps: StepDeps, manifest: RunManifest): Promise<Transform
     substitutions: planned.standIns.map((s) => ({
       z: firstZ + s.index,
       source: firstZ + s.source,
-      reason: `no pair with slice ${firstZ + s.index} aligned (${s.evidence.length} tried: ${[...new Set(s.evidence.flatMap((e) => e.flags))].join(", ")})`,
+      reason: `no pair with slice ${firstZ + s.index} agrees with the stack (${s.evidence.length} tried: ${[...new Set(s.evidence.flatMap((e) => e.flags))].join(", ")})`,
     })),
     evidence: planned.standIns.map((s) => ({ z: firstZ + s.index, failedPairs: s.evidence.map(asFailedPair) })),
     box: planned.box,

@@ -79,7 +79,7 @@ export const PIPELINE: readonly StepSpec[] = [
   {
     kind: "fan-out",
     name: "align",
-    oneTaskPer: "adjacent pair (z - 1, z): matches, RANSAC, the pair transform and its quality",
+    oneTaskPer: "slice z: its matches with z - 1 .. z - nAdjacent (RANSAC, pair transform, quality, inlier sample)",
     service: "align",
     topic: "align",
     status: "aligning",
@@ -90,7 +90,7 @@ export const PIPELINE: readonly StepSpec[] = [
   {
     kind: "fan-out",
     name: "bridge",
-    oneTaskPer: "pair that spans a failed adjacent pair, up to maxConsecutiveBad + 1 apart (usually none)",
+    oneTaskPer: "pair that spans a failed or weak adjacent pair, nAdjacent + 1 to maxConsecutiveBad + 1 apart (usually none)",
     service: "align",
     topic: "align",
     status: "aligning",

@@ -6,11 +6,11 @@ import * as sample from "../../core/sample/index.js";
 
 test("core/align exports", () => {
   assert.deepEqual(Object.keys(align).sort(), [
-    "AlignmentFailedError", "DEFAULT_ALIGN_PARAMS", "FEATURE_CODEC_VERSION", "MAX_LISTED", "addToHistogram16", "alignPair",
-    "alignmentProblems", "boundingBox", "boundsFromHistogram", "bridgePairs", "checkAlignment", "chooseModel", "clahe",
-    "decodeFeatures", "encodeFeatures", "extractFeatures", "failedShareExceeded", "failureOf", "featureFactor", "fitModel",
+    "AlignmentFailedError", "DEFAULT_ALIGN_PARAMS", "FEATURE_CODEC_VERSION", "MAX_LISTED", "MAX_SAMPLE", "SOLVE_DEFAULTS", "WEAK_RULE", "addToHistogram16", "alignPair",
+    "alignmentProblems", "boundingBox", "boundsFromHistogram", "bridgePairs", "checkAlignment", "chooseModel", "clahe", "connectedParts",
+    "decodeFeatures", "decodeSample", "encodeFeatures", "encodeSample", "extractFeatures", "failedShareExceeded", "failureOf", "featureFactor", "fitModel",
     "guidedMatch", "inverseMap", "matchFeatures", "openCv", "pairReason", "planTransforms", "plausibilityFlags", "ransac",
-    "resolveAlignParams", "rmsResidual", "singularValues", "toFullResolution", "warpToBox", "windowBetween", "windowBounds", "windowTo8",
+    "resolveAlignParams", "rmsResidual", "sampleInliers", "singularValues", "solveParams", "solvePlan", "solvePoses", "toFullResolution", "warpToBox", "weakPairs", "windowBetween", "windowBounds", "windowTo8",
   ]);
 });
 

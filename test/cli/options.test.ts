@@ -17,6 +17,12 @@ test("run options map to config fields", () => {
   });
 });
 
+test("--n-adjacent goes into the align object, with the policy flags", () => {
+  const cmd = parseCommand(["run", "in", "--out", "o", "--n-adjacent", "3", "--max-consecutive-bad", "4"]);
+  assert.equal(cmd.command, "run");
+  assert.deepEqual(cmd.command === "run" ? cmd.overrides.align : undefined, { maxConsecutiveBad: 4, nAdjacent: 3 });
+});
+
 test("usage errors say what is wrong", () => {
   assert.throws(() => parseCommand(["run", "in"]), /run needs --out/);
   assert.throws(() => parseCommand(["run", "in", "--out", "o", "--minz", "x"]), /--minz must be a number/);

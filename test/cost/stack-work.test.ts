@@ -7,7 +7,7 @@ import { parseIngestConfig } from "../../core/config.js";
 import { costPlan, pollsUntil } from "../../core/cost/cost-plan.js";
 import { DEFAULT_CALIBRATION } from "../../core/cost/calibration.js";
 import { LIST_PRICES, parsePrices } from "../../core/cost/prices.js";
-import { stackWork } from "../../core/cost/stack-work.js";
+import { pairsWithin, stackWork } from "../../core/cost/stack-work.js";
 import { readManifest } from "../../core/pipeline/manifest.js";
 import { runIngest } from "../../core/pipeline/sequence.js";
 import { silentProgress } from "../../core/pipeline/stage-runner.js";
@@ -29,6 +29,20 @@ test("tasks per stage and objects per volume: the model's numbers are the pipeli
     assert.equal(objects, (work.cubeObjects + work.reduceObjects) / work.volumes, volume);
   }
   assert.ok(work.reduceObjects > 0, "scales above the cube size are part of this stack");
+});
+
+test("align work: each slice matched with the up to nAdjacent slices before it, the feature files those pairs read", async () => {
+  // Slices 1, 2, 3, 4 of 5 match 1, 2, 2, 2 earlier slices at k = 2 (align-task.ts).
+  assert.equal(pairsWithin(5, 2), 7);
+  assert.equal(pairsWithin(5, 1), 4);
+  assert.equal(pairsWithin(2, 8), 1);
+  const deps = memoryDeps(await sampleSource(5, 256));
+  await runIngest(deps, { config: parseIngestConfig({ align: { nAdjacent: 3 } }), runner: new InProcessRunner(deps), progress: silentProgress, now: FIXED_NOW });
+  const work = stackWork(await readManifest(deps.out));
+  // 1 + 2 + 3 + 3 pairs over 4 align tasks.
+  assert.equal(work.alignPairs, 9);
+  assert.equal(work.alignFeatureReads, 13);
+  assert.equal(work.stages.find((s) => s.stage === "align")?.units, 9);
 });
 
 test("plan's figures: a stage with no tasks costs nothing; dollars scale with the prices; polls follow ingest.yaml's doubling to 60 s", async () => {

@@ -194,6 +194,8 @@ test("policy settings out of range are refused at parse, naming the field", asyn
     [["--max-failed-pair-share", "1.5"], /"align": "maxFailedPairShare" must be a number from 0 to 1, got 1\.5/],
     [["--max-consecutive-bad", "17"], /"align": "maxConsecutiveBad" must be a number from 0 to 16, got 17/],
     [["--max-consecutive-bad", "1.5"], /--max-consecutive-bad must be a whole number, got "1\.5"/],
+    [["--n-adjacent", "9"], /"align": "nAdjacent" must be a number from 1 to 8, got 9/],
+    [["--n-adjacent", "0"], /"align": "nAdjacent" must be a number from 1 to 8, got 0/],
   ];
   for (const [flags, message] of cases) {
     const out = path.join(dir, "out");

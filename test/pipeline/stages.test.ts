@@ -11,7 +11,7 @@ import { MemoryRunStore } from "../support/memory-run-store.js";
 
 const manifest = (skipAlign: boolean): RunManifest => ({
   run: "run-000000000000",
-  config: parseIngestConfig({ skipAlign, align: { maxFailedPairShare: 1 } }),
+  config: parseIngestConfig({ skipAlign, align: { maxFailedPairShare: 1, nAdjacent: 1 } }),
   slices: [3, 4, 5].map((z) => ({ z, key: `img${z}.png` })),
   width: 64,
   height: 64,
@@ -35,7 +35,7 @@ test("the pipeline runs features, align, bridge, plan, render, pyramid, finalize
 
 test("each stage lists tasks of its own stage, one per slice, pair or cube; alignment stages only when the run aligns", async () => {
   const runs = new MemoryRunStore();
-  // Pair (4, 5) failed: the bridge stage asks for (3, 5) around it.
+  // Pair (4, 5) failed: with nAdjacent 1 the bridge stage asks for (3, 5) around it (at 2, align-5 matched it).
   const run = manifest(false).run;
   await runs.recordTask({ run, id: "align-4", stage: "align", status: "done", attempts: 1, durationMs: 0, outcome: { ok: true, flags: [] } });
   await runs.recordTask({ run, id: "align-5", stage: "align", status: "done", attempts: 1, durationMs: 0, outcome: { ok: false, flags: ["too-few-matches"] } });

@@ -8,6 +8,7 @@ import path from "node:path";
 import sharp from "sharp";
 import { openLocalState } from "../../../adapters/local/local-state.js";
 import { apply, compose, corners, invert, type Affine } from "../../../core/geometry/affine.js";
+import { DEFAULT_CONFIG } from "../../../core/config.js";
 import type { RunRecord } from "../../../core/ports.js";
 import { sequence } from "../../../core/sample/random.js";
 import { checksums, runCli, type CliResult } from "../../support/cli.js";
@@ -125,7 +126,8 @@ export function assertEvidence(out: string, bad: readonly number[], flag?: strin
     assert.ok(s.evidence.length >= 2, `slice ${s.z}: ${s.evidence.length} pairs of evidence`);
     for (const e of s.evidence) {
       assert.ok(e.pair.includes(s.z), `slice ${s.z}: evidence pair ${e.pair.join(",")} does not hold it`);
-      assert.equal(e.stage, e.pair[1] - e.pair[0] === 1 ? "align" : "bridge");
+      // Pairs up to nAdjacent apart are the align stage's (core/pipeline/align-task.ts), farther ones bridges.
+      assert.equal(e.stage, e.pair[1] - e.pair[0] <= DEFAULT_CONFIG.align.nAdjacent ? "align" : "bridge");
       assert.ok(e.flags.length > 0 && (flag === undefined || e.flags.includes(flag)), `pair ${e.pair.join(",")}: ${e.flags.join(",")}`);
       assert.ok(e.why.length > 0);
     }
