@@ -4,11 +4,15 @@
 // codecs/crc32c). Pure: the same plan and placement give the same bytes.
 //
 // Placement follows the precomputed volume: each dataset's `scale` is that scale's resolution in nm and
-// its `translation` is (voxel_offset + 0.5) * resolution, both from the precomputed `info`, so an OME-Zarr
-// voxel index i lands where precomputed voxel i of the same scale does. The half voxel: NGFF transforms
-// place voxel centres (neuroglancer 2.41 subtracts scale / 2 from an OME translation to get the corner),
-// while a precomputed voxel i covers [voxel_offset + i, voxel_offset + i + 1) * resolution. Without it,
-// neuroglancer drew the zarr layer half a voxel off the precomputed one (test/report/viewer.test.ts).
+// its `translation` the centre of its voxel 0: scale s's voxel 0 is the mean of scale 0's voxels
+// [o, o + f) (o = scale 0's voxel_offset, f = the scale's factor), so the centre is (o + f / 2) * scale 0's
+// resolution. The half voxel: NGFF transforms place voxel centres (neuroglancer 2.41 subtracts scale / 2
+// from an OME translation to get the corner), while a precomputed voxel i covers [voxel_offset + i,
+// voxel_offset + i + 1) * resolution; without it neuroglancer drew the zarr layer half a voxel off the
+// precomputed one (test/report/viewer.test.ts). Where o is a multiple of f this is (voxel_offset + 0.5) *
+// resolution of that scale's `info`, exactly the precomputed placement. Where it is not, the precomputed
+// format cannot say it (voxel_offset is an integer: that scale's info says floor(o / f), half a voxel of
+// that scale off, as igneous's pyramids are; seung-lab/tinybrain#5), and the OME-Zarr copy is the exact one.
 // Both are listed z, y, x.
 import type { PyramidPlan } from "../precomputed/index.js";
 import { levelPath, shardShapeXYZ, zyx } from "./zarr-layout.js";
@@ -51,11 +55,12 @@ export function groupMetadata(plan: PyramidPlan, placement: readonly ScalePlacem
     throw new RangeError(`zarr metadata: ${placement.length} placed scales for a pyramid of ${plan.scales.length}`);
   }
   const axes = ["z", "y", "x"].map((a) => ({ name: a, type: "space", unit: "nanometer" }));
+  const base = placement[0];
   const datasets = placement.map((p, s) => ({
     path: levelPath(s),
     coordinateTransformations: [
       { type: "scale", scale: zyx(p.resolution) },
-      { type: "translation", translation: zyx(p.voxel_offset.map((o, d) => (o + 0.5) * p.resolution[d]) as [number, number, number]) },
+      { type: "translation", translation: zyx(voxelZeroCentre(base, p)) },
     ],
   }));
   return {
@@ -63,6 +68,11 @@ export function groupMetadata(plan: PyramidPlan, placement: readonly ScalePlacem
     node_type: "group",
     attributes: { ome: { version: "0.5", multiscales: [{ name, axes, datasets, type: "mean" }] } },
   };
+}
+
+/** Where the centre of `scale`'s voxel 0 is, in nm: (o + f / 2) * r of scale 0 (o its offset, f the factor). */
+export function voxelZeroCentre(base: ScalePlacement, scale: ScalePlacement): [number, number, number] {
+  return base.voxel_offset.map((o, d) => (o + scale.resolution[d] / base.resolution[d] / 2) * base.resolution[d]) as [number, number, number];
 }
 
 export function jsonBytes(doc: unknown): Uint8Array {

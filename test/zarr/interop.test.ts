@@ -80,11 +80,12 @@ test("tensorstore and zarr-python read every level exactly as the precomputed ra
     assert.equal(level.tensorstore_mismatches, 0, `level ${level.path}: tensorstore`);
     assert.equal(level.zarr_python_mismatches, 0, `level ${level.path}: zarr-python`);
     const [rx, ry, rz] = level.resolution;
-    const [ox, oy, oz] = level.voxel_offset;
+    const [ox, oy, oz] = read.levels[0].voxel_offset;
+    const [bx, by, bz] = read.levels[0].resolution;
     assert.deepEqual(level.transforms, [
       { type: "scale", scale: [rz, ry, rx] },
-      // The centre of voxel 0 (NGFF places voxel centres; a precomputed voxel i covers [offset + i, offset + i + 1)).
-      { type: "translation", translation: [(oz + 0.5) * rz, (oy + 0.5) * ry, (ox + 0.5) * rx] },
+      // The centre of voxel 0, the mean of scale 0's voxels [offset, offset + factor) (NGFF places voxel centres).
+      { type: "translation", translation: [(oz + rz / bz / 2) * bz, (oy + ry / by / 2) * by, (ox + rx / bx / 2) * bx] },
     ]);
   }
   // Anisotropic: z stays at 30 nm while x and y coarsen to 8 and 16 nm, then all three coarsen.
