@@ -6,12 +6,13 @@
 import type { IngestConfig } from "../config.js";
 import { PermanentError } from "../errors.js";
 import type { ObjectStore, RunRecord, RunStore, TaskQueue } from "../ports.js";
-import type { RunDetails, RunSummary } from "../run-details.js";
+import type { RecordedSummary, RunDetails } from "../run-details.js";
 import type { StepDeps } from "./deps.js";
 import { enumerateSlices } from "./enumerate.js";
 import { keys } from "./keys.js";
 import { readJson, readManifest } from "./manifest.js";
 import { openRun } from "./open-run.js";
+import { recordedSummary } from "./recorded-summary.js";
 import type { RunPlan } from "./run-plan.js";
 import { finalizeStep as finalize, openStage, planStep as plan, stageFailed, type RunFailedError } from "./stage-steps.js";
 import { fanOutSpec, type FanOutStage } from "./stages.js";
@@ -113,9 +114,10 @@ export async function planStep(deps: StepDeps): Promise<PlanResult> {
 /**
  * The finalize step (stage-steps.ts). A retry after a failure anywhere in it gives the same bytes: before the
  * done mark it runs again from tmp/, which is still whole; after it, it only finishes deleting tmp/ and
- * returns the recorded summary.
+ * returns the recorded summary. The answer is the summary as recorded (its lists as counts: recorded-summary.ts),
+ * so what the workflow holds in a variable does not grow with bad slices.
  */
-export async function finalizeStep(deps: StepDeps, options: { keepTmp?: boolean; now?: () => Date } = {}): Promise<RunSummary> {
+export async function finalizeStep(deps: StepDeps, options: { keepTmp?: boolean; now?: () => Date } = {}): Promise<RecordedSummary> {
   const manifest = await readManifest(deps.out);
   const record = await deps.runs.getRun(manifest.run);
   const keepTmp = options.keepTmp ?? false;
@@ -124,5 +126,5 @@ export async function finalizeStep(deps: StepDeps, options: { keepTmp?: boolean;
     return record.details.summary;
   }
   const planned = await readJson<RunPlan>(deps.out, keys.plan, "the run was not planned");
-  return finalize(deps, manifest, planned, { keepTmp, now: options.now ?? (() => new Date()) });
+  return recordedSummary(await finalize(deps, manifest, planned, { keepTmp, now: options.now ?? (() => new Date()) }));
 }
