@@ -12,6 +12,7 @@ import { enumerateSlices } from "./enumerate.js";
 import { keys } from "./keys.js";
 import { readJson, readManifest } from "./manifest.js";
 import { openRun } from "./open-run.js";
+import { CLOUD_MAX_SLICES } from "./source-versions.js";
 import { recordedSummary } from "./recorded-summary.js";
 import type { RunPlan } from "./run-plan.js";
 import { finalizeStep as finalize, openStage, planStep as plan, stageFailed, type RunFailedError } from "./stage-steps.js";
@@ -26,7 +27,8 @@ export interface OpenedRun {
 }
 
 /**
- * Enumerate: list and check the slices, write the manifest once, create the run (an existing one wins).
+ * Enumerate: list and check the slices, write the manifest once, create the run (an existing one wins). A
+ * stack of more than CLOUD_MAX_SLICES slices is refused before anything is written.
  * `outFor` gives the output root of a run id, which is known only after the listing. `detailsFor(run)` is stored on
  * a new run (where its source and output live), computed from the run id.
  */
@@ -37,6 +39,12 @@ export async function openCloudRun(
   now: () => Date = () => new Date(),
 ): Promise<OpenedRun> {
   const manifest = await enumerateSlices(deps.source, config, deps.sourceName);
+  if (manifest.slices.length > CLOUD_MAX_SLICES) {
+    throw new PermanentError(
+      `${deps.sourceName}: ${manifest.slices.length} slices, but a cloud run takes at most ${CLOUD_MAX_SLICES} (its run record keeps a ` +
+        `version tag per slice, and a Firestore document holds 1 MiB): split the stack into runs of at most ${CLOUD_MAX_SLICES} slices, or run it locally`,
+    );
+  }
   const record = await openRun({ ...deps, out: deps.outFor(manifest.run) }, manifest, detailsFor(manifest.run), now);
   return { run: record.run, status: record.status, slices: manifest.slices.length, skipAlign: manifest.config.skipAlign };
 }
