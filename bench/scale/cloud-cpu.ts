@@ -6,7 +6,8 @@
 // polling). The run is started as `gcloud workflows run ingest --data='{"source": ...}'` starts it.
 //   node dist/bench/scale/cloud-cpu.js [--slices 64] [--size 4096] [--clahe 2] [--dir /tmp/emscale-1g] [--prof PROFDIR]
 // Prints a table and one JSON line. The stack is cached in DIR/stack-NxS. --prof: the services run with
-// node --cpu-prof, writing their profiles to PROFDIR when they exit.
+// node --cpu-prof, writing their profiles to PROFDIR when they exit. --node-options "...": NODE_OPTIONS of the
+// services (e.g. "--max-semi-space-size=64", to see what the garbage collector costs them).
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
@@ -29,6 +30,7 @@ const { repoRoot } = benchPaths(import.meta.url);
 const CLI = path.join(repoRoot, "dist", "cli", "main.js");
 const BUCKETS = { src: "cpu-src", out: "cpu-out" };
 const prof = option("prof", "");
+const nodeOptions = option("node-options", "");
 
 const stack = path.join(dir, `stack-${slices}x${size}`);
 const pngs = () => (existsSync(stack) ? readdirSync(stack).filter((f) => f.endsWith(".png")).sort() : []);
@@ -114,6 +116,7 @@ try {
       slices,
       size,
       clahe,
+      nodeOptions,
       inputGB,
       local,
       cloud: { wallS, services: svcCpu, emulators: emuCpu, driverCpuS: driverCpu },
@@ -167,6 +170,7 @@ function serviceEnv(e: Emulators, port: number): Record<string, string> {
     OUTPUT_BUCKET: BUCKETS.out,
     PORT: String(port),
     HOST: "127.0.0.1",
+    ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
   };
 }
 
