@@ -10,13 +10,15 @@ export interface RunDetails {
   location?: RunLocation;
   /** A version tag per slice, in manifest order, checked at every open (pipeline/source-versions.ts). */
   sliceVersions?: string[];
-  /** The plan step: the output's box in the reference frame, and the stand-ins for bad slices. */
+  /** The plan step: the output's box in the reference frame, and how many bad slices have a stand-in (the
+   * list is in the plan and report/summary.json: it grows with the stack, a record must not). */
   box?: PixelBox;
-  substitutions?: Substitution[];
+  substitutions?: number;
   /** What a rerun over a damaged finished output redoes (pipeline/repair.ts); null once the run is done again. */
   repair?: Repair | null;
-  /** The finalize step, in the update that marks the run done: the summary and what it wrote (pipeline/output-ledger.ts). */
-  summary?: RunSummary;
+  /** The finalize step, in the update that marks the run done: the summary, its lists as counts
+   * (pipeline/recorded-summary.ts), and what it wrote (pipeline/output-ledger.ts). */
+  summary?: RecordedSummary;
   reduceOutputs?: OutputSizes;
   finalizeOutputs?: OutputSizes;
   finishedAt?: string;
@@ -61,4 +63,12 @@ export interface RunSummary {
   objects: number;
   substitutions: Substitution[];
   flaggedPairs: Array<{ z: number; flags: string[] }>;
+}
+
+/** A RunSummary as the run record and the cloud's finalize answer hold it: the lists as counts, the whole
+ * summary at `report` (under the run's output root). Its size does not grow with the stack. */
+export interface RecordedSummary extends Omit<RunSummary, "substitutions" | "flaggedPairs"> {
+  substitutions: number;
+  flaggedPairs: number;
+  report: string;
 }

@@ -1,5 +1,6 @@
 // The plan as the command prints it: one table per kind of figure, each dollar amount with the price it
 // comes from, so a reader can redo the arithmetic.
+import { CLOUD_MAX_SLICES } from "../pipeline/source-versions.js";
 import type { CostPlan } from "./cost-plan.js";
 
 const fmt = (v: number, digits = 2) => (Math.abs(v) >= 1000 ? Math.round(v).toLocaleString("en-US") : v.toFixed(digits));
@@ -43,6 +44,9 @@ export function formatPlan(plan: CostPlan, where: string): string[] {
     `total      ${usd(plan.totalDollars).padStart(12)}  (${usd(work.inputBytes > 0 ? (plan.totalDollars - plan.dollars.storageMonth) / (work.inputBytes / 1e12) : 0)} per TB of input, storage aside)`,
     "",
     `wall time at ${d.instances} instances: ${fmt(plan.wallSeconds / 60, 1)} min (critical path through the barriers; ${d.coldStartSeconds} s cold start per stage; polls every ${d.pollSeconds} s doubling to 60 s)`,
+    n > CLOUD_MAX_SLICES
+      ? `cloud: refused: ${n} slices, a cloud run takes at most ${fmt(CLOUD_MAX_SLICES)} (a version tag per slice in its 1 MiB run record); split the stack or run it locally`
+      : `cloud: at most ${fmt(CLOUD_MAX_SLICES)} slices per run (a version tag per slice in its 1 MiB run record)`,
   ];
   return lines;
 }

@@ -6,12 +6,14 @@
 import type { IngestConfig } from "../config.js";
 import { PermanentError } from "../errors.js";
 import type { ObjectStore, RunRecord, RunStore, TaskQueue } from "../ports.js";
-import type { RunDetails, RunSummary } from "../run-details.js";
+import type { RecordedSummary, RunDetails } from "../run-details.js";
 import type { StepDeps } from "./deps.js";
 import { enumerateSlices } from "./enumerate.js";
 import { keys } from "./keys.js";
 import { readJson, readManifest } from "./manifest.js";
 import { openRun } from "./open-run.js";
+import { CLOUD_MAX_SLICES } from "./source-versions.js";
+import { recordedSummary } from "./recorded-summary.js";
 import type { RunPlan } from "./run-plan.js";
 import { finalizeStep as finalize, openStage, planStep as plan, stageFailed, type RunFailedError } from "./stage-steps.js";
 import { fanOutSpec, type FanOutStage } from "./stages.js";
@@ -25,7 +27,8 @@ export interface OpenedRun {
 }
 
 /**
- * Enumerate: list and check the slices, write the manifest once, create the run (an existing one wins).
+ * Enumerate: list and check the slices, write the manifest once, create the run (an existing one wins). A
+ * stack of more than CLOUD_MAX_SLICES slices is refused before anything is written.
  * `outFor` gives the output root of a run id, which is known only after the listing. `detailsFor(run)` is stored on
  * a new run (where its source and output live), computed from the run id.
  */
@@ -36,6 +39,12 @@ export async function openCloudRun(
   now: () => Date = () => new Date(),
 ): Promise<OpenedRun> {
   const manifest = await enumerateSlices(deps.source, config, deps.sourceName);
+  if (manifest.slices.length > CLOUD_MAX_SLICES) {
+    throw new PermanentError(
+      `${deps.sourceName}: ${manifest.slices.length} slices, but a cloud run takes at most ${CLOUD_MAX_SLICES} (its run record keeps a ` +
+        `version tag per slice, and a Firestore document holds 1 MiB): split the stack into runs of at most ${CLOUD_MAX_SLICES} slices, or run it locally`,
+    );
+  }
   const record = await openRun({ ...deps, out: deps.outFor(manifest.run) }, manifest, detailsFor(manifest.run), now);
   return { run: record.run, status: record.status, slices: manifest.slices.length, skipAlign: manifest.config.skipAlign };
 }
@@ -113,9 +122,10 @@ export async function planStep(deps: StepDeps): Promise<PlanResult> {
 /**
  * The finalize step (stage-steps.ts). A retry after a failure anywhere in it gives the same bytes: before the
  * done mark it runs again from tmp/, which is still whole; after it, it only finishes deleting tmp/ and
- * returns the recorded summary.
+ * returns the recorded summary. The answer is the summary as recorded (its lists as counts: recorded-summary.ts),
+ * so what the workflow holds in a variable does not grow with bad slices.
  */
-export async function finalizeStep(deps: StepDeps, options: { keepTmp?: boolean; now?: () => Date } = {}): Promise<RunSummary> {
+export async function finalizeStep(deps: StepDeps, options: { keepTmp?: boolean; now?: () => Date } = {}): Promise<RecordedSummary> {
   const manifest = await readManifest(deps.out);
   const record = await deps.runs.getRun(manifest.run);
   const keepTmp = options.keepTmp ?? false;
@@ -124,5 +134,5 @@ export async function finalizeStep(deps: StepDeps, options: { keepTmp?: boolean;
     return record.details.summary;
   }
   const planned = await readJson<RunPlan>(deps.out, keys.plan, "the run was not planned");
-  return finalize(deps, manifest, planned, { keepTmp, now: options.now ?? (() => new Date()) });
+  return recordedSummary(await finalize(deps, manifest, planned, { keepTmp, now: options.now ?? (() => new Date()) }));
 }

@@ -9,6 +9,7 @@ import { mapLimit } from "../util/map-limit.js";
 import { PermanentError } from "../errors.js";
 import { writeReport } from "../report/write-report.js";
 import { writeSummary } from "../report/write-summary.js";
+import { recordedSummary } from "./recorded-summary.js";
 import type { StepDeps } from "./deps.js";
 import { keys } from "./keys.js";
 import type { RunManifest } from "./manifest.js";
@@ -109,7 +110,7 @@ export async function finishRun(
 ): Promise<RunSummary> {
   const { summary, reduceOutputs, finalizeOutputs } = await finalizeRun(deps, manifest, plan, { reduce: options.reduce });
   const outputs = { finalizeOutputs, ...(reduceOutputs ? { reduceOutputs } : {}) };
-  await deps.runs.updateRun(manifest.run, { status: "done", details: { summary, ...outputs, repair: null, finishedAt: options.now().toISOString() } });
+  await deps.runs.updateRun(manifest.run, { status: "done", details: { summary: recordedSummary(summary), ...outputs, repair: null, finishedAt: options.now().toISOString() } });
   if (!options.keepTmp) await deleteRunTmp(deps.out, manifest, plan);
   return summary;
 }

@@ -8,6 +8,7 @@ import type { StepDeps } from "./deps.js";
 import { enumerateSlices } from "./enumerate.js";
 import type { RunManifest } from "./manifest.js";
 import { openRun } from "./open-run.js";
+import { summaryFromReport } from "./recorded-summary.js";
 import { describeDamage, findDamage, runLedger, type Damage } from "./output-ledger.js";
 import { planRun } from "./plan.js";
 import { repairFor } from "./repair.js";
@@ -50,8 +51,7 @@ export async function runIngest(deps: StepDeps, options: IngestOptions): Promise
     if (ledger && damage?.length === 0) {
       if (!options.keepTmp) await deleteLeftoverTmp(deps.out, manifest);
       options.progress.message(`run ${run.run} is already done and its ${ledger.length} recorded outputs are in place; nothing to do`);
-      if (!run.details.summary) throw new Error(`run ${run.run} is done but recorded no summary`);
-      return { run: run.run, summary: run.details.summary, executed, skipped };
+      return { run: run.run, summary: await summaryFromReport(deps.out), executed, skipped };
     }
     const repair = repairFor(await planRun(deps, manifest), damage);
     options.progress.message(damageMessage(run.run, damage, repair));

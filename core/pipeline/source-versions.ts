@@ -3,13 +3,20 @@
 // (re)open the current version of each slice (ObjectStore.listVersions) is compared with the one recorded on
 // the run: a changed slice that no finished task has read yet is simply taken as it is now (fixing a bad
 // slice after its task failed is the usual case); one that a finished task has read stops the run, naming it.
-// Stored as 8 hex digits per slice, in manifest order, so that even 50,000 slices fit one run record.
+// Stored as 8 hex digits per slice, in manifest order: 11 bytes per slice in the record's JSON (9 by
+// Firestore's own size rules), the only part of a run record that grows with the stack.
 import { createHash } from "node:crypto";
 import { PermanentError } from "../errors.js";
 import type { RunRecord } from "../ports.js";
 import type { StepDeps } from "./deps.js";
 import type { RunManifest } from "./manifest.js";
 import { sliceOf } from "./tasks.js";
+
+/**
+ * The most slices a cloud run takes: their version tags (11 B each as JSON) plus the rest of the record
+ * (a few KB, bounded: run-details.ts) stay within Firestore's 1 MiB per document with ~60 KB to spare.
+ */
+export const CLOUD_MAX_SLICES = 90_000;
 
 /** Stages whose finished tasks have read a slice's pixels, by z. */
 const READERS = ["features", "render"] as const;

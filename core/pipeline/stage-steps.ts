@@ -53,11 +53,12 @@ export async function stageFailed(runs: RunStore, run: string, stage: string, fa
   return error;
 }
 
-/** The plan step (plan.ts): the run marked planning, the plan computed and written, its box and stand-ins recorded. */
+/** The plan step (plan.ts): the run marked planning, the plan computed and written, its box and the number of
+ * stand-ins recorded (the list is in tmp/plan.json and the report: a run record has a size limit in the cloud). */
 export async function planStep(deps: StepDeps, manifest: RunManifest): Promise<RunPlan> {
   await deps.runs.updateRun(manifest.run, { status: "planning" });
   const plan = await planRun(deps, manifest);
-  await deps.runs.updateRun(manifest.run, { details: { box: plan.box, substitutions: plan.substitutions } });
+  await deps.runs.updateRun(manifest.run, { details: { box: plan.box, substitutions: plan.substitutions.length } });
   return plan;
 }
 

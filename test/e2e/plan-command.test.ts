@@ -70,7 +70,7 @@ test("a prices file changes the dollars by its prices and nothing else; the text
   assert.equal(other.dollars.compute, list.dollars.compute);
   const text = await runCli(["plan", slices, "--instances", "10"]);
   assert.equal(text.code, 0, text.stderr);
-  for (const needle of ["prices of 2026-12-01", "$0.000024/vCPU-s", "$0.005 / $0.0004 per 1k Class A / B", "wall time at 10 instances", "GCS Class A", "Firestore reads", "Pub/Sub bytes", "workflow steps", "CPU-hours", "GiB-hours", "output storage"]) {
+  for (const needle of ["prices of 2026-12-01", "$0.000024/vCPU-s", "$0.005 / $0.0004 per 1k Class A / B", "wall time at 10 instances", "GCS Class A", "Firestore reads", "Pub/Sub bytes", "workflow steps", "CPU-hours", "GiB-hours", "output storage", "cloud: at most 90,000 slices per run"]) {
     assert.ok(text.stdout.includes(needle), `"${needle}" in:\n${text.stdout}`);
   }
 });

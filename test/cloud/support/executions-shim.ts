@@ -2,6 +2,7 @@
 // workflows-emulator, whose POST .../executions runs the workflow synchronously and answers its result.
 // gcw-emulator, which has this API itself, is not served by the Go module proxy reachable here.
 import { readFileSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
 import path from "node:path";
 import { listen, type Listening } from "./pipeline.js";
 import { REPO } from "./emulators.js";
@@ -64,24 +65,38 @@ export async function startExecutionsShim(emulatorUrl: string, source: string): 
 
 async function execute(emulatorUrl: string, parent: string, execution: Execution): Promise<void> {
   try {
-    const res = await fetch(`${emulatorUrl}/v1/${parent}/executions`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      // The emulator binds the argument's keys to the workflow's params by name; Cloud Workflows passes
-      // the whole argument as the one param (`args`).
-      body: JSON.stringify({ argument: JSON.stringify({ args: JSON.parse(execution.argument) as unknown }) }),
-    });
-    const text = await res.text();
-    if (res.ok) {
+    // The emulator binds the argument's keys to the workflow's params by name; Cloud Workflows passes
+    // the whole argument as the one param (`args`).
+    const body = JSON.stringify({ argument: JSON.stringify({ args: JSON.parse(execution.argument) as unknown }) });
+    const { status, text } = await postWithoutTimeout(`${emulatorUrl}/v1/${parent}/executions`, body);
+    if (status >= 200 && status < 300) {
       execution.state = "SUCCEEDED";
       execution.result = text;
     } else {
       execution.state = "FAILED";
-      execution.error = { payload: text, context: `emulator answered ${res.status}` };
+      execution.error = { payload: text, context: `emulator answered ${status}` };
     }
   } catch (error) {
     execution.state = "FAILED";
     execution.error = { payload: String(error), context: "emulator unreachable" };
   }
   execution.endTime = new Date().toISOString();
+}
+
+/**
+ * One POST whose answer may take hours: the emulator answers an execution only when it ends. fetch (undici)
+ * gives up after 300 s without headers, which would fail every execution longer than that; node:http has no
+ * such timeout unless one is set.
+ */
+function postWithoutTimeout(url: string, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: "POST", headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString("utf8") }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
 }
