@@ -9,7 +9,7 @@ import { enumerateSlices } from "./enumerate.js";
 import type { RunManifest } from "./manifest.js";
 import { openRun } from "./open-run.js";
 import { describeDamage, findDamage, runLedger, type Damage } from "./output-ledger.js";
-import { planRun } from "./plan.js";
+import { planRun, type Transforms } from "./plan.js";
 import { repairFor } from "./repair.js";
 import type { RunPlan } from "./run-plan.js";
 import type { ProgressSink, StageRunner } from "./stage-runner.js";
@@ -27,6 +27,11 @@ export interface IngestOptions {
   /** Keep tmp/ (rendered tiles, features) after a successful run. */
   keepTmp?: boolean;
   now?: () => Date;
+  /**
+   * A reexport (reexport-seed.ts): the finished run's transforms. The stages that align are not run (their
+   * recorded outcomes were copied from that run) and the plan step takes these instead of solving.
+   */
+  seed?: Transforms;
 }
 
 export interface IngestResult {
@@ -53,7 +58,7 @@ export async function runIngest(deps: StepDeps, options: IngestOptions): Promise
       if (!run.details.summary) throw new Error(`run ${run.run} is done but recorded no summary`);
       return { run: run.run, summary: run.details.summary, executed, skipped };
     }
-    const repair = repairFor(await planRun(deps, manifest), damage);
+    const repair = repairFor(await planRun(deps, manifest, options.seed), damage);
     options.progress.message(damageMessage(run.run, damage, repair));
     run = await deps.runs.updateRun(run.run, { status: "planning", details: { repair } });
   }
@@ -68,11 +73,11 @@ export async function runIngest(deps: StepDeps, options: IngestOptions): Promise
   const planned = async (): Promise<RunPlan> => plan ?? Promise.reject(new Error(`run ${run.run}: a step asked for the plan before the plan step ran`));
   for (const step of PIPELINE) {
     if (step.kind === "barrier") {
-      if (step.name === "plan") plan = await planStep(deps, manifest);
+      if (step.name === "plan") plan = await planStep(deps, manifest, options.seed);
       else summary = await finalizeStep(deps, manifest, await planned(), { keepTmp: options.keepTmp ?? false, reduce: repair?.reduce ?? true, now });
       continue;
     }
-    if (!runHasStage(step, manifest)) continue;
+    if (!runHasStage(step, manifest) || (options.seed && step.aligns)) continue;
     const { all, todo } = await openStage(deps, step, { manifest, runs: deps.runs, plan: planned }, redo[step.name]);
     executed[step.name] = todo.length;
     skipped[step.name] = all.length - todo.length;
