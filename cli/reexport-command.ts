@@ -33,7 +33,7 @@ import type { Provenance } from "../core/report/provenance.js";
 import type { RunSummary } from "../core/run-details.js";
 import { CONFIG_FLAGS, configOverrides } from "./config-flags.js";
 import type { FaultPlan } from "./fault-plan.js";
-import { finishSwitch, outputEntries, pendingSwitch, stagingDir, switchIn } from "./reexport-switch.js";
+import { finishSwitch, outputEntries, pendingSwitch, stagingDir, switchIn, tidyReexportDir } from "./reexport-switch.js";
 import { parseFlags, UsageError } from "./usage-error.js";
 
 export interface ReexportCommand {
@@ -87,6 +87,7 @@ export async function reexportCommand(cmd: ReexportCommand, progress: ProgressSi
       progress.message(`finishing the switch from run ${pending.from} to run ${pending.to} that an earlier reexport began`);
       await finishSwitch(out, pending, afterStep, (line) => progress.message(line));
     }
+    await tidyReexportDir(out);
     const finished = await finishedRun(out, cmd.out);
     let staged: { summary: RunSummary; executed: Record<string, number> };
     let stage: string;

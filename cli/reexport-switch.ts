@@ -119,6 +119,11 @@ export async function finishSwitch(out: string, journal: SwitchJournal, afterSte
   for (const dir of [path.join(stage, WRITES_DIR), path.join(stage, STATE_DIR), stage]) await removeEmptyDir(dir);
   await fs.rm(path.join(out, SWITCH_FILE), { force: true });
   afterStep("switch: journal deleted");
+  await tidyReexportDir(out);
+}
+
+/** Removes .emingest/reexport/ once it is empty (a kill may have left it so after the journal's deletion). */
+export async function tidyReexportDir(out: string): Promise<void> {
   await removeEmptyDir(path.join(out, REEXPORT_DIR));
 }
 

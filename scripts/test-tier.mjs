@@ -18,6 +18,7 @@ const TIERS = {
   cloud: ["cloud/", "fiji/", "terraform/", "hostile/cloud-payloads.test.js", "hostile/input-decoding.test.js"],
   e2e: [
     "e2e/",
+    "reexport/",
     "hostile/",
     "align/native-opencv.test.js",
     "align/sift-opencv.test.js",
