@@ -13,7 +13,7 @@ import { FileStore } from "../adapters/local/file-store.js";
 import { LocalStageRunner } from "../adapters/local/local-stage-runner.js";
 import { openLocalState, STATE_FILE } from "../adapters/local/local-state.js";
 import { namingFailures } from "../adapters/local/named-failures.js";
-import { checkOutputFolder, LOCK_FILE, STATE_DIR, WRITES_DIR } from "../adapters/local/output-claim.js";
+import { checkOutputFolder, CLAIM_FILE, LOCK_FILE, STATE_DIR, WRITES_DIR } from "../adapters/local/output-claim.js";
 import type { PipelineWorkerData } from "../adapters/local/pipeline-worker.js";
 import { acquireRunLock } from "../adapters/local/run-lock.js";
 import { SqliteRunStore } from "../adapters/local/sqlite-run-store.js";
@@ -72,7 +72,9 @@ export interface ReexportResult {
 
 export async function reexportCommand(cmd: ReexportCommand, progress: ProgressSink, faults?: FaultPlan): Promise<ReexportResult> {
   const out = path.resolve(cmd.out);
-  if ((await checkOutputFolder(out, cmd.out)) === "new") throw new PermanentError(`${cmd.out}: holds no emingest run to reexport`);
+  if (!existsSync(path.join(out, CLAIM_FILE)) || (await checkOutputFolder(out, cmd.out)) === "new") {
+    throw new PermanentError(`${cmd.out}: holds no emingest run to reexport`);
+  }
   openCv();
   const kill = faults ? newKillSwitch(faults.killAfter) : undefined;
   const runKill = faults?.scope === "switch" ? undefined : kill;
