@@ -20,9 +20,8 @@ import { SqliteRunStore } from "../adapters/local/sqlite-run-store.js";
 import { openCv } from "../core/align/opencv.js";
 import { PermanentError } from "../core/errors.js";
 import { readManifest, readJson, type RunManifest } from "../core/pipeline/manifest.js";
-import { openRun } from "../core/pipeline/open-run.js";
 import { describeDamage, findDamage, runLedger } from "../core/pipeline/output-ledger.js";
-import { copyPairOutcomes, readPlanSeed } from "../core/pipeline/reexport-seed.js";
+import { openSeededRun, readPlanSeed } from "../core/pipeline/reexport-seed.js";
 import { reexportConfig, reexportManifest } from "../core/pipeline/reexport-settings.js";
 import type { Transforms } from "../core/pipeline/plan.js";
 import { runIngest, type IngestResult } from "../core/pipeline/sequence.js";
@@ -227,8 +226,7 @@ async function runStaged(s: Staged, finished: FinishedRun, seed: Transforms): Pr
     await outStore.removeAbandonedWrites();
     const deps = { source: namingFailures(s.source, sourceDir), out: namingFailures(outStore, s.stage), sourceName: s.sourceName, runs, codeVersion: codeVersion() };
     // A new run record starts with the finished run's slice versions (checked above) and its pair outcomes.
-    await openRun(deps, s.manifest, { sliceVersions: finished.record.details.sliceVersions }, () => new Date());
-    await copyPairOutcomes({ runs: finished.runs, run: finished.record.run }, { runs, run: s.manifest.run });
+    await openSeededRun(deps, s.manifest, finished, () => new Date());
     return await runIngest(deps, { config: s.manifest.config, manifest: s.manifest, runner, progress: s.progress, seed });
   } finally {
     await runner.close();

@@ -18,7 +18,9 @@ const TIERS = {
   cloud: ["cloud/", "fiji/", "terraform/", "hostile/cloud-payloads.test.js", "hostile/input-decoding.test.js"],
   e2e: [
     "e2e/",
-    "reexport/",
+    "reexport/reexport.test.js",
+    "reexport/kill-points.test.js",
+    "reexport/refusals.test.js",
     "hostile/",
     "align/native-opencv.test.js",
     "align/sift-opencv.test.js",

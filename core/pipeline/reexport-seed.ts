@@ -8,9 +8,11 @@
 // finished run's ledger (output-ledger.ts), which the caller checks before reading them.
 import type { Affine } from "../geometry/affine.js";
 import { PermanentError } from "../errors.js";
-import type { ObjectStore, RunStore } from "../ports.js";
+import type { ObjectStore, RunRecord, RunStore } from "../ports.js";
 import type { Substitution } from "../run-details.js";
+import type { StepDeps } from "./deps.js";
 import { keys } from "./keys.js";
+import { openRun } from "./open-run.js";
 import { readJson, type RunManifest } from "./manifest.js";
 import type { Transforms } from "./plan.js";
 import type { BadSliceEvidence, FailedPair } from "./run-plan.js";
@@ -60,6 +62,16 @@ export async function readPlanSeed(out: ObjectStore, manifest: RunManifest): Pro
     evidence,
     box: transforms.box,
   };
+}
+
+/**
+ * Opens the new run of a reexport in `deps` (its own output root and run store): its manifest written and
+ * its record created with the finished run's slice versions (which the caller compared with the slices as
+ * they are now), then the finished run's pair outcomes copied. Idempotent, so a resumed reexport calls it again.
+ */
+export async function openSeededRun(deps: StepDeps, manifest: RunManifest, finished: { runs: RunStore; record: RunRecord }, now: () => Date): Promise<void> {
+  await openRun(deps, manifest, { sliceVersions: finished.record.details.sliceVersions }, now);
+  await copyPairOutcomes({ runs: finished.runs, run: finished.record.run }, { runs: deps.runs, run: manifest.run });
 }
 
 /**
