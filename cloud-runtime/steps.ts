@@ -9,7 +9,9 @@ import type { RunStore, TaskQueue } from "../core/ports.js";
 import { failRun, failStage, fanOutStage, finalizeStep, planStep, stageStatus } from "../core/pipeline/cloud-steps.js";
 import { cloudFailureKind } from "../adapters/gcp/failure-kind.js";
 import type { RunLocator } from "../adapters/gcp/run-locations.js";
+import { startReexportFrom } from "../adapters/gcp/start-reexport.js";
 import { startRunFrom } from "../adapters/gcp/start-run.js";
+import { recordedSeed } from "../core/pipeline/reexport-seed.js";
 import type { Logger } from "./log.js";
 import { BadRequestError } from "./push.js";
 import { parseStepArgs, type StepArgs, type StepName } from "./step-args.js";
@@ -59,7 +61,10 @@ export async function handleStep(name: StepName, body: unknown, deps: StepHandle
 
 async function runStep(args: StepArgs, deps: StepHandlerDeps): Promise<Record<string, unknown>> {
   if (args.step === "start") {
-    const opened = await startRunFrom(deps.locator, deps.runs, parseGsFolder(args.source, "source"), args.config);
+    const opened =
+      "reexportFrom" in args
+        ? await startReexportFrom(deps.locator, deps.runs, args.reexportFrom, args.config)
+        : await startRunFrom(deps.locator, deps.runs, parseGsFolder(args.source, "source"), args.config);
     return { ...opened };
   }
   const { run } = args;
@@ -68,8 +73,10 @@ async function runStep(args: StepArgs, deps: StepHandlerDeps): Promise<Record<st
       return { ...(await fanOutStage(await deps.locator.stepDeps(run), deps.queue, args.stage)) };
     case "status":
       return { ...(await stageStatus(deps.runs, run, args.stage)) };
-    case "plan":
-      return { ...(await planStep(await deps.locator.stepDeps(run))) };
+    case "plan": {
+      const seed = await recordedSeed(deps.runs, run, async (from) => (await deps.locator.stepDeps(from)).out);
+      return { ...(await planStep(await deps.locator.stepDeps(run), seed)) };
+    }
     case "finalize":
       return { run, summary: await finalizeStep(await deps.locator.stepDeps(run), { keepTmp: args.keepTmp }) };
     case "fail": {

@@ -15,7 +15,7 @@ import { fileURLToPath } from "node:url";
 
 const TIERS = {
   images: ["images/"],
-  cloud: ["cloud/", "fiji/", "terraform/", "hostile/cloud-payloads.test.js", "hostile/input-decoding.test.js"],
+  cloud: ["cloud/", "reexport/cloud-reexport.test.js", "fiji/", "terraform/", "hostile/cloud-payloads.test.js", "hostile/input-decoding.test.js"],
   e2e: [
     "e2e/",
     "reexport/reexport.test.js",

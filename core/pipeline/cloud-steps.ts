@@ -12,6 +12,7 @@ import { enumerateSlices } from "./enumerate.js";
 import { keys } from "./keys.js";
 import { readJson, readManifest } from "./manifest.js";
 import { openRun } from "./open-run.js";
+import type { Transforms } from "./plan.js";
 import type { RunPlan } from "./run-plan.js";
 import { finalizeStep as finalize, openStage, planStep as plan, stageFailed, type RunFailedError } from "./stage-steps.js";
 import { fanOutSpec, type FanOutStage } from "./stages.js";
@@ -54,7 +55,9 @@ export async function fanOutStage(deps: StepDeps, queue: TaskQueue, stage: FanOu
   if (!spec) throw new PermanentError(`no fan-out stage is named "${stage}"`);
   const manifest = await readManifest(deps.out);
   const input = { manifest, runs: deps.runs, plan: () => readJson<RunPlan>(deps.out, keys.plan, "the run was not planned") };
-  const { all, todo } = await openStage(deps, spec, input);
+  // A reexport (reexport-seed.ts) runs none of the stages that align: its transforms are seeded.
+  const seeded = spec.aligns && (await deps.runs.getRun(manifest.run))?.details.reexportFrom !== undefined;
+  const { all, todo } = seeded ? await openStage(deps, { ...spec, tasks: async () => [] }, input) : await openStage(deps, spec, input);
   if (todo.length > 0) await queue.publish(todo);
   return { run: manifest.run, stage: spec.name, total: all.length, alreadyDone: all.length - todo.length, published: todo.length };
 }
@@ -104,9 +107,10 @@ export interface PlanResult {
   substitutions: number;
 }
 
-export async function planStep(deps: StepDeps): Promise<PlanResult> {
+/** `seed`: a reexport's transforms (reexport-seed.ts recordedSeed). */
+export async function planStep(deps: StepDeps, seed?: Transforms): Promise<PlanResult> {
   const manifest = await readManifest(deps.out);
-  const planned = await plan(deps, manifest);
+  const planned = await plan(deps, manifest, seed);
   return { run: manifest.run, cubes: planned.cubes.length, box: planned.box, substitutions: planned.substitutions.length };
 }
 

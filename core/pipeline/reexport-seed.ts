@@ -9,7 +9,7 @@
 import type { Affine } from "../geometry/affine.js";
 import { PermanentError } from "../errors.js";
 import type { ObjectStore, RunRecord, RunStore } from "../ports.js";
-import type { Substitution } from "../run-details.js";
+import type { RunDetails, Substitution } from "../run-details.js";
 import type { StepDeps } from "./deps.js";
 import { keys } from "./keys.js";
 import { openRun } from "./open-run.js";
@@ -69,9 +69,28 @@ export async function readPlanSeed(out: ObjectStore, manifest: RunManifest): Pro
  * its record created with the finished run's slice versions (which the caller compared with the slices as
  * they are now), then the finished run's pair outcomes copied. Idempotent, so a resumed reexport calls it again.
  */
-export async function openSeededRun(deps: StepDeps, manifest: RunManifest, finished: { runs: RunStore; record: RunRecord }, now: () => Date): Promise<void> {
-  await openRun(deps, manifest, { sliceVersions: finished.record.details.sliceVersions }, now);
+export async function openSeededRun(
+  deps: StepDeps,
+  manifest: RunManifest,
+  finished: { runs: RunStore; record: RunRecord },
+  now: () => Date,
+  details: RunDetails = {},
+): Promise<RunRecord> {
+  const record = await openRun(deps, manifest, { ...details, sliceVersions: finished.record.details.sliceVersions }, now);
   await copyPairOutcomes({ runs: finished.runs, run: finished.record.run }, { runs: deps.runs, run: manifest.run });
+  return record;
+}
+
+/**
+ * The seed of a run that records one (`details.reexportFrom`, the cloud's reexports), read from the finished
+ * run's output root (`outOf`); undefined for any other run.
+ */
+export async function recordedSeed(runs: RunStore, run: string, outOf: (run: string) => Promise<ObjectStore>): Promise<Transforms | undefined> {
+  const from = (await runs.getRun(run))?.details.reexportFrom;
+  if (from === undefined) return undefined;
+  const out = await outOf(from);
+  const manifest = await readJson<RunManifest>(out, keys.manifest, `run ${from}, which run ${run} is reexported from, has no manifest`);
+  return readPlanSeed(out, manifest);
 }
 
 /**
