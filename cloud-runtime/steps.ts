@@ -5,7 +5,7 @@
 // workflow then fails the run with it); a transient failure answers 503 (the workflow retries with backoff).
 import { errorMessage } from "../core/errors.js";
 import { parseGsFolder } from "../core/gs-url.js";
-import type { RunStore, TaskQueue } from "../core/ports.js";
+import type { RunRecord, RunStore, TaskQueue } from "../core/ports.js";
 import { failRun, failStage, fanOutStage, finalizeStep, planStep, stageStatus } from "../core/pipeline/cloud-steps.js";
 import { cloudFailureKind } from "../adapters/gcp/failure-kind.js";
 import type { RunLocator } from "../adapters/gcp/run-locations.js";
@@ -38,12 +38,13 @@ export async function handleStep(name: StepName, body: unknown, deps: StepHandle
   }
   const run = "run" in args ? args.run : undefined;
   const stage = "stage" in args ? args.stage : undefined;
-  if (run !== undefined && !(await deps.runs.getRun(run))) {
+  const record = run === undefined ? undefined : await deps.runs.getRun(run);
+  if (run !== undefined && !record) {
     deps.log("WARNING", `step ${name} refused: run ${run} does not exist`, { run, stage, step: name });
     return { status: 404, body: { error: `run ${run} does not exist` } };
   }
   try {
-    const result = await runStep(args, deps);
+    const result = await runStep(args, deps, record);
     deps.log("INFO", `step ${name} ok`, { run: run ?? (result.run as string | undefined), stage, step: name });
     return { status: 200, body: result };
   } catch (error) {
@@ -59,7 +60,8 @@ export async function handleStep(name: StepName, body: unknown, deps: StepHandle
   }
 }
 
-async function runStep(args: StepArgs, deps: StepHandlerDeps): Promise<Record<string, unknown>> {
+/** `record`: the run's, as the handler read it (undefined for the start step). */
+async function runStep(args: StepArgs, deps: StepHandlerDeps, record: RunRecord | undefined): Promise<Record<string, unknown>> {
   if (args.step === "start") {
     const opened =
       "reexportFrom" in args
@@ -74,7 +76,8 @@ async function runStep(args: StepArgs, deps: StepHandlerDeps): Promise<Record<st
     case "status":
       return { ...(await stageStatus(deps.runs, run, args.stage)) };
     case "plan": {
-      const seed = await recordedSeed(deps.runs, run, async (from) => (await deps.locator.stepDeps(from)).out);
+      // A reexport's seed (its record names the finished run); no read for any other run.
+      const seed = record && (await recordedSeed(record, async (from) => (await deps.locator.stepDeps(from)).out));
       return { ...(await planStep(await deps.locator.stepDeps(run), seed)) };
     }
     case "finalize":

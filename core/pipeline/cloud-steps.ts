@@ -55,9 +55,7 @@ export async function fanOutStage(deps: StepDeps, queue: TaskQueue, stage: FanOu
   if (!spec) throw new PermanentError(`no fan-out stage is named "${stage}"`);
   const manifest = await readManifest(deps.out);
   const input = { manifest, runs: deps.runs, plan: () => readJson<RunPlan>(deps.out, keys.plan, "the run was not planned") };
-  // A reexport (reexport-seed.ts) runs none of the stages that align: its transforms are seeded.
-  const seeded = spec.aligns && (await deps.runs.getRun(manifest.run))?.details.reexportFrom !== undefined;
-  const { all, todo } = seeded ? await openStage(deps, { ...spec, tasks: async () => [] }, input) : await openStage(deps, spec, input);
+  const { all, todo } = await openStage(deps, spec, input);
   if (todo.length > 0) await queue.publish(todo);
   return { run: manifest.run, stage: spec.name, total: all.length, alreadyDone: all.length - todo.length, published: todo.length };
 }

@@ -1,7 +1,7 @@
 // What a reexport takes from the finished run it renders again: the plan step's transforms (plan.ts
 // `Transforms`: every slice's global transform, the slice rendered at each z, the stand-ins with their
-// evidence, the aligned box), read back exactly from the run's report, and the recorded outcomes of its
-// align and bridge tasks (the report's per-pair columns), copied as they are.
+// evidence, the aligned box), read back exactly from the run's report, and the task records of its
+// features, align and bridge tasks (the report's per-pair columns), copied as they are.
 // Exact: report/transforms.json holds each global transform and the box as JSON numbers, which round-trip
 // doubles bit for bit (transforms.csv is the rounded copy for people); report/summary.json holds the
 // stand-ins and their evidence as the plan made them, with a "why" added per failed pair. Both are in the
@@ -17,8 +17,12 @@ import { readJson, type RunManifest } from "./manifest.js";
 import type { Transforms } from "./plan.js";
 import type { BadSliceEvidence, FailedPair } from "./run-plan.js";
 
-/** The stages whose recorded outcomes a reexport copies (the stages that align; plan.ts reads their outcomes). */
-export const COPIED_STAGES = ["align", "bridge"] as const;
+/**
+ * The stages whose task records a reexport copies: the stages that align (plan.ts reads the pairs'
+ * outcomes, finalize the report's). Recorded done, they are not run again: each driver's fan-out delivers
+ * only what is not done (stage-steps.ts openStage), so a seeded run needs no path of its own there.
+ */
+export const COPIED_STAGES = ["features", "align", "bridge"] as const;
 
 interface TransformsFile {
   run: string;
@@ -77,16 +81,17 @@ export async function openSeededRun(
   details: RunDetails = {},
 ): Promise<RunRecord> {
   const record = await openRun(deps, manifest, { ...details, sliceVersions: finished.record.details.sliceVersions }, now);
-  await copyPairOutcomes({ runs: finished.runs, run: finished.record.run }, { runs: deps.runs, run: manifest.run });
+  await copyAligningRecords({ runs: finished.runs, run: finished.record.run }, { runs: deps.runs, run: manifest.run });
   return record;
 }
 
 /**
- * The seed of a run that records one (`details.reexportFrom`, the cloud's reexports), read from the finished
- * run's output root (`outOf`); undefined for any other run.
+ * The seed of a run whose record names one (`details.reexportFrom`, the cloud's reexports), read from the
+ * finished run's output root (`outOf`); undefined for any other run (and no read).
  */
-export async function recordedSeed(runs: RunStore, run: string, outOf: (run: string) => Promise<ObjectStore>): Promise<Transforms | undefined> {
-  const from = (await runs.getRun(run))?.details.reexportFrom;
+export async function recordedSeed(record: RunRecord, outOf: (run: string) => Promise<ObjectStore>): Promise<Transforms | undefined> {
+  const from = record.details.reexportFrom;
+  const run = record.run;
   if (from === undefined) return undefined;
   const out = await outOf(from);
   const manifest = await readJson<RunManifest>(out, keys.manifest, `run ${from}, which run ${run} is reexported from, has no manifest`);
@@ -94,11 +99,11 @@ export async function recordedSeed(runs: RunStore, run: string, outOf: (run: str
 }
 
 /**
- * Copies the finished run's recorded align and bridge outcomes to the new run (as they are: the reexport
- * does not read them), so that its report says what the finished run's says about each pair. Idempotent: a
- * task already recorded is left as it is.
+ * Copies the finished run's done features, align and bridge task records to the new run (as they are: the
+ * reexport does not read them), so that it runs none of them and its report says what the finished run's
+ * says about each pair. Idempotent: a task already recorded is left as it is.
  */
-export async function copyPairOutcomes(from: { runs: RunStore; run: string }, to: { runs: RunStore; run: string }): Promise<number> {
+export async function copyAligningRecords(from: { runs: RunStore; run: string }, to: { runs: RunStore; run: string }): Promise<number> {
   let copied = 0;
   for (const stage of COPIED_STAGES) {
     for (const t of await from.runs.listTasks(from.run, stage)) {

@@ -28,8 +28,8 @@ export interface IngestOptions {
   keepTmp?: boolean;
   now?: () => Date;
   /**
-   * A reexport (reexport-seed.ts): the finished run's transforms. The stages that align are not run (their
-   * recorded outcomes were copied from that run) and the plan step takes these instead of solving.
+   * A reexport (reexport-seed.ts): the finished run's transforms, which the plan step takes instead of
+   * solving. The stages that align deliver nothing: their task records were copied from that run.
    */
   seed?: Transforms;
 }
@@ -77,7 +77,7 @@ export async function runIngest(deps: StepDeps, options: IngestOptions): Promise
       else summary = await finalizeStep(deps, manifest, await planned(), { keepTmp: options.keepTmp ?? false, reduce: repair?.reduce ?? true, now });
       continue;
     }
-    if (!runHasStage(step, manifest) || (options.seed && step.aligns)) continue;
+    if (!runHasStage(step, manifest)) continue;
     const { all, todo } = await openStage(deps, step, { manifest, runs: deps.runs, plan: planned }, redo[step.name]);
     executed[step.name] = todo.length;
     skipped[step.name] = all.length - todo.length;

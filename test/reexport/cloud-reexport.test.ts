@@ -109,6 +109,12 @@ test("the workflow with reexportFrom writes the local reexport's bytes under the
   const ofNew = published.filter((p) => p.startsWith(`${result.run} `));
   assert.ok(ofNew.length > 0 && ofNew.every((p) => /^run-\S+ (render|pyramid)-/.test(p)), `the reexport published only render and pyramid tasks: ${ofNew.slice(0, 5).join(", ")}`);
   assert.equal((await runs.getRun(result.run))?.details.reexportFrom, from);
+  // `emingest status` shows the new run done (the emulators' settings are in this process's environment).
+  const status = await runCli(["status", result.run, "--json"]);
+  assert.equal(status.code, 0, status.stderr);
+  const shown = JSON.parse(status.stdout) as { run: { run: string; status: string }; stages: Array<{ stage: string; done: number }> };
+  assert.deepEqual([shown.run.run, shown.run.status], [result.run, "done"]);
+  assert.equal(shown.stages.find((s) => s.stage === "render")?.done, 4);
 
   // The start step refuses an alignment setting by name (422, a permanent failure), and makes no run.
   const refused = await post(`${urls.align}/steps/start`, { reexportFrom: from, config: { align: { detector: "sift" } } });

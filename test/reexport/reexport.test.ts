@@ -41,14 +41,26 @@ test("reexport --clahe 3 --zarr of a --clahe 2 run equals a fresh --clahe 3 --za
   assert.equal(existsSync(path.join(a, ".emingest", "reexport")), false, "the staging folder and the switch journal are gone");
   assert.equal(existsSync(path.join(a, ".emingest", "lock")), false, "the run lock was released");
 
-  // No feature or match work: the executed stages are render and pyramid, and the new run's record holds no
-  // features task; its pair outcomes are the old run's, copied.
-  assert.deepEqual(Object.keys(result.executed).sort(), ["pyramid", "render"]);
+  // No feature or match work: no features, align or bridge task ran; their records are the old run's, copied.
+  assert.deepEqual({ ...result.executed, render: 0, pyramid: 0 }, { features: 0, align: 0, bridge: 0, render: 0, pyramid: 0 });
+  assert.ok(result.executed.render === 6 && result.executed.pyramid > 0, JSON.stringify(result.executed));
   const state = new SqliteRunStore(path.join(a, ".emingest", "state.sqlite"));
   try {
     assert.equal((await state.getRun(result.run))?.status, "done");
-    assert.deepEqual(await state.listTasks(result.run, "features"), []);
+    const records = async (run: string, stage: string) => (await state.listTasks(run, stage)).map((r) => JSON.stringify({ ...r, run: undefined }));
     assert.equal((await state.listTasks(result.run, "align")).length, 5, "the 5 pair outcomes were copied");
+    assert.equal((await state.listTasks(result.run, "features")).length, 6);
+    const freshState = new SqliteRunStore(path.join(b, ".emingest", "state.sqlite"));
+    try {
+      // The fresh run's own features and pair records hold what the copied ones hold (durations aside).
+      const strip = (list: string[]) => list.map((r) => JSON.stringify({ ...JSON.parse(r), durationMs: 0, attempts: 0 }));
+      for (const stage of ["features", "align"]) {
+        const fresh = (await freshState.listTasks(result.run, stage)).map((r) => JSON.stringify({ ...r, run: undefined }));
+        assert.deepEqual(strip(await records(result.run, stage)), strip(fresh), stage);
+      }
+    } finally {
+      freshState.close();
+    }
     assert.equal(await state.getRun(oldRun), undefined, "the folder's state is the new run's alone");
   } finally {
     state.close();
