@@ -6,6 +6,7 @@ import { parseCommand, USAGE } from "./options.js";
 import { parseFaultPlan } from "./fault-plan.js";
 import { planCommand } from "./plan-command.js";
 import { Progress } from "./progress.js";
+import { reexportCommand } from "./reexport-command.js";
 import { runCommand } from "./run-command.js";
 import { sampleCommand } from "./sample-command.js";
 import { serveCommand } from "./serve.js";
@@ -29,6 +30,17 @@ async function main(argv: readonly string[]): Promise<number> {
         const s = result.summary;
         console.log(`run ${result.run} done: ${s.volume.size.join("x")} voxels, ${s.scales} scales, ${s.objects} objects`);
         if (s.substitutions.length > 0) console.log(`${s.substitutions.length} bad slice(s) stood in for by a neighbour: see report/summary.json`);
+        console.log(`view it: emingest serve ${cmd.out}`);
+      }
+      return 0;
+    }
+    case "reexport": {
+      const progress = new Progress({ isTTY: process.stderr.isTTY, write: (t) => process.stderr.write(t) });
+      const result = await reexportCommand(cmd, progress, parseFaultPlan(process.env));
+      if (cmd.json) console.log(JSON.stringify(result, null, 1));
+      else if (result.run !== result.from) {
+        const s = result.summary;
+        console.log(`run ${result.from} reexported as run ${result.run}: ${s.volume.size.join("x")} voxels, ${s.scales} scales, ${s.objects} objects`);
         console.log(`view it: emingest serve ${cmd.out}`);
       }
       return 0;

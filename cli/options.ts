@@ -1,8 +1,10 @@
 // Command-line parsing as pure functions of (argv, env), so they are table-tested (HOUSE-STYLE.md).
 import { FIJI_BATCH_USAGE, parseFijiBatch, type FijiBatchCommand } from "./fiji-batch-command.js";
 import { parsePlan, PLAN_USAGE, type PlanCommand } from "./plan-command.js";
+import { parseReexport, REEXPORT_USAGE, type ReexportCommand } from "./reexport-command.js";
 import { parseStatus, STATUS_USAGE, type StatusCommand } from "./status-command.js";
 import { parseSubmit, SUBMIT_USAGE, type SubmitCommand } from "./submit-command.js";
+import { CONFIG_FLAGS, configOverrides, int, num } from "./config-flags.js";
 import { parseFlags, UsageError } from "./usage-error.js";
 
 export { UsageError };
@@ -18,6 +20,7 @@ ${SUBMIT_USAGE}
 ${STATUS_USAGE}
 ${FIJI_BATCH_USAGE}
 ${PLAN_USAGE}
+${REEXPORT_USAGE}
 
 run options (clio_ingest names in brackets):
   --pattern img%05d.png   printf pattern of slice names [image pattern]; default: number in each name
@@ -76,7 +79,7 @@ export interface ServeCommand {
   host: string;
 }
 
-export type Command = RunCommand | SampleCommand | ServeCommand | StatusCommand | SubmitCommand | FijiBatchCommand | PlanCommand | { command: "help" };
+export type Command = RunCommand | SampleCommand | ServeCommand | StatusCommand | SubmitCommand | FijiBatchCommand | PlanCommand | ReexportCommand | { command: "help" };
 
 export function parseCommand(argv: readonly string[], env: Readonly<Record<string, string | undefined>> = {}): Command {
   const [name, ...rest] = argv;
@@ -100,6 +103,8 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
       return parseFijiBatch(rest);
     case "plan":
       return parsePlan(rest, env);
+    case "reexport":
+      return parseReexport(rest);
     default:
       throw new UsageError(`unknown command "${name}"`);
   }
@@ -108,24 +113,7 @@ export function parseCommand(argv: readonly string[], env: Readonly<Record<strin
 function parseRun(args: readonly string[]): RunCommand {
   const { values, positionals } = parseFlags(args, {
     out: { type: "string" },
-    pattern: { type: "string" },
-    minz: { type: "string" },
-    maxz: { type: "string" },
-    resolution: { type: "string" },
-    downsample: { type: "string" },
-    clahe: { type: "string" },
-    "skip-align": { type: "boolean" },
-    detector: { type: "string" },
-    "max-failed-pair-share": { type: "string" },
-    "max-consecutive-bad": { type: "string" },
-    "n-adjacent": { type: "string" },
-    raw: { type: "boolean" },
-    zarr: { type: "boolean" },
-    "raw-encoding": { type: "string" },
-    "jpeg-quality": { type: "string" },
-    window16: { type: "string" },
-    "window16-scope": { type: "string" },
-    "xy-origin": { type: "string" },
+    ...CONFIG_FLAGS,
     config: { type: "string" },
     workers: { type: "string" },
     "task-timeout": { type: "string" },
@@ -134,32 +122,7 @@ function parseRun(args: readonly string[]): RunCommand {
   });
   if (positionals.length !== 1) throw new UsageError("run takes one slices folder");
   if (!values.out) throw new UsageError("run needs --out <dir>");
-  const overrides: Record<string, unknown> = {};
-  if (values.pattern !== undefined) overrides.pattern = values.pattern;
-  if (values.minz !== undefined) overrides.minz = int("--minz", values.minz);
-  if (values.maxz !== undefined) overrides.maxz = int("--maxz", values.maxz);
-  if (values.resolution !== undefined) overrides.resolution = numbers("--resolution", values.resolution, 3);
-  if (values.downsample !== undefined) overrides.downsample = int("--downsample", values.downsample);
-  if (values.clahe !== undefined) overrides.claheClip = num("--clahe", values.clahe);
-  if (values["skip-align"]) overrides.skipAlign = true;
-  // The alignment policy's fields live in "align"; the config parser checks their ranges.
-  const policy: Record<string, number> = {};
-  if (values["max-failed-pair-share"] !== undefined) policy.maxFailedPairShare = num("--max-failed-pair-share", values["max-failed-pair-share"]);
-  if (values["max-consecutive-bad"] !== undefined) policy.maxConsecutiveBad = int("--max-consecutive-bad", values["max-consecutive-bad"]);
-  if (values["n-adjacent"] !== undefined) policy.nAdjacent = int("--n-adjacent", values["n-adjacent"]);
-  const align: Record<string, unknown> = { ...policy };
-  // The config parser names the allowed detectors, so a bad --detector is reported there.
-  if (values.detector !== undefined) align.detector = values.detector;
-  if (Object.keys(align).length > 0) overrides.align = align;
-  if (values.raw) overrides.raw = true;
-  if (values.zarr) overrides.zarr = true;
-  // The config parser names the allowed values.
-  if (values["raw-encoding"] !== undefined) overrides.rawEncoding = values["raw-encoding"];
-  if (values["jpeg-quality"] !== undefined) overrides.jpegQuality = int("--jpeg-quality", values["jpeg-quality"]);
-  if (values.window16 !== undefined) overrides.window16 = numbers("--window16", values.window16, 2);
-  // The config parser names the allowed values: it says what is wrong with "--window16-scope" too.
-  if (values["window16-scope"] !== undefined) overrides.window16Scope = values["window16-scope"];
-  if (values["xy-origin"] !== undefined) overrides.xyOrigin = values["xy-origin"];
+  const overrides = configOverrides(values);
   return {
     command: "run",
     slices: positionals[0],
@@ -202,18 +165,6 @@ function parseServe(args: readonly string[]): ServeCommand {
   };
 }
 
-function num(flag: string, text: string): number {
-  const v = Number(text);
-  if (text.trim() === "" || !Number.isFinite(v)) throw new UsageError(`${flag} must be a number, got "${text}"`);
-  return v;
-}
-
-function int(flag: string, text: string): number {
-  const v = num(flag, text);
-  if (!Number.isSafeInteger(v)) throw new UsageError(`${flag} must be a whole number, got "${text}"`);
-  return v;
-}
-
 /** Bounds of the options that are not config fields (the config parser bounds those, core/config.ts). */
 const MAX_WORKERS = 256;
 const MAX_SAMPLE_COUNT = 100_000;
@@ -233,12 +184,6 @@ function taskTimeout(text: string): number {
     throw new UsageError(`--task-timeout must be 0 (no limit) or 1 to ${MAX_TASK_TIMEOUT_S} seconds (7 days), got "${text}"`);
   }
   return v;
-}
-
-function numbers(flag: string, text: string, count: number): number[] {
-  const parts = text.split(",");
-  if (parts.length !== count) throw new UsageError(`${flag} takes ${count} comma-separated numbers, got "${text}"`);
-  return parts.map((p) => num(flag, p));
 }
 
 function size(text: string): [number, number] {

@@ -20,6 +20,7 @@ import { runIngest, type IngestResult } from "../core/pipeline/sequence.js";
 import type { ProgressSink } from "../core/pipeline/stage-runner.js";
 import type { FaultPlan } from "./fault-plan.js";
 import type { RunCommand } from "./options.js";
+import { refuseDuringSwitch } from "./reexport-switch.js";
 
 export async function runCommand(cmd: RunCommand, progress: ProgressSink, faults?: FaultPlan): Promise<IngestResult> {
   const slices = path.resolve(cmd.slices);
@@ -27,6 +28,7 @@ export async function runCommand(cmd: RunCommand, progress: ProgressSink, faults
   await checkFolders(cmd.slices, slices, cmd.out, out);
   // A folder that is not empty and holds no run is refused before the slices are even read.
   await checkOutputFolder(out, cmd.out);
+  await refuseDuringSwitch(out, cmd.out);
   // Every run renders through the addon: a missing build is reported before anything starts.
   openCv();
   const { raw, where } = await loadConfig(cmd, slices);

@@ -12,6 +12,7 @@ export type StepName = (typeof STEP_NAMES)[number];
 
 export type StepArgs =
   | { step: "start"; source: string; config?: unknown }
+  | { step: "start"; reexportFrom: string; config?: unknown }
   | { step: "fanout" | "status"; run: string; stage: FanOutStage }
   | { step: "plan"; run: string }
   | { step: "finalize"; run: string; keepTmp: boolean }
@@ -19,7 +20,7 @@ export type StepArgs =
 
 /** The fields each step takes; anything else is refused by name. */
 const FIELDS: Record<StepName, readonly string[]> = {
-  start: ["source", "config"],
+  start: ["source", "config", "reexportFrom"],
   fanout: ["run", "stage"],
   status: ["run", "stage"],
   plan: ["run"],
@@ -37,7 +38,15 @@ export function parseStepArgs(step: StepName, body: unknown): StepArgs {
     if (typeof v !== "string" || v === "" || v.length > max) throw new BadRequestError(`${step}: "${field}" must be a string of 1 to ${max} characters, got ${shown(v)}`);
     return v;
   };
-  if (step === "start") return { step, source: text("source", 1024), ...(args.config === undefined ? {} : { config: args.config }) };
+  const config = args.config === undefined ? {} : { config: args.config };
+  if (step === "start" && args.reexportFrom !== undefined) {
+    // A reexport reads its slices from where the finished run read them.
+    if (args.source !== undefined) throw new BadRequestError(`start: "source" and "reexportFrom" exclude each other (a reexport reads the finished run's slices)`);
+    const from = text("reexportFrom", 64);
+    if (!RUN_ID.test(from)) throw new BadRequestError(`start: "reexportFrom" ${shown(from)} is not a run id (${RUN_ID.source})`);
+    return { step, reexportFrom: from, ...config };
+  }
+  if (step === "start") return { step, source: text("source", 1024), ...config };
   const run = text("run", 64);
   if (!RUN_ID.test(run)) throw new BadRequestError(`${step}: "run" ${shown(run)} is not a run id (${RUN_ID.source})`);
   switch (step) {

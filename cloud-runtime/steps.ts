@@ -5,11 +5,13 @@
 // workflow then fails the run with it); a transient failure answers 503 (the workflow retries with backoff).
 import { errorMessage } from "../core/errors.js";
 import { parseGsFolder } from "../core/gs-url.js";
-import type { RunStore, TaskQueue } from "../core/ports.js";
+import type { RunRecord, RunStore, TaskQueue } from "../core/ports.js";
 import { failRun, failStage, fanOutStage, finalizeStep, planStep, stageStatus } from "../core/pipeline/cloud-steps.js";
 import { cloudFailureKind } from "../adapters/gcp/failure-kind.js";
 import type { RunLocator } from "../adapters/gcp/run-locations.js";
+import { startReexportFrom } from "../adapters/gcp/start-reexport.js";
 import { startRunFrom } from "../adapters/gcp/start-run.js";
+import { recordedSeed } from "../core/pipeline/reexport-seed.js";
 import type { Logger } from "./log.js";
 import { BadRequestError } from "./push.js";
 import { parseStepArgs, type StepArgs, type StepName } from "./step-args.js";
@@ -36,12 +38,13 @@ export async function handleStep(name: StepName, body: unknown, deps: StepHandle
   }
   const run = "run" in args ? args.run : undefined;
   const stage = "stage" in args ? args.stage : undefined;
-  if (run !== undefined && !(await deps.runs.getRun(run))) {
+  const record = run === undefined ? undefined : await deps.runs.getRun(run);
+  if (run !== undefined && !record) {
     deps.log("WARNING", `step ${name} refused: run ${run} does not exist`, { run, stage, step: name });
     return { status: 404, body: { error: `run ${run} does not exist` } };
   }
   try {
-    const result = await runStep(args, deps);
+    const result = await runStep(args, deps, record);
     deps.log("INFO", `step ${name} ok`, { run: run ?? (result.run as string | undefined), stage, step: name });
     return { status: 200, body: result };
   } catch (error) {
@@ -57,9 +60,13 @@ export async function handleStep(name: StepName, body: unknown, deps: StepHandle
   }
 }
 
-async function runStep(args: StepArgs, deps: StepHandlerDeps): Promise<Record<string, unknown>> {
+/** `record`: the run's, as the handler read it (undefined for the start step). */
+async function runStep(args: StepArgs, deps: StepHandlerDeps, record: RunRecord | undefined): Promise<Record<string, unknown>> {
   if (args.step === "start") {
-    const opened = await startRunFrom(deps.locator, deps.runs, parseGsFolder(args.source, "source"), args.config);
+    const opened =
+      "reexportFrom" in args
+        ? await startReexportFrom(deps.locator, deps.runs, args.reexportFrom, args.config)
+        : await startRunFrom(deps.locator, deps.runs, parseGsFolder(args.source, "source"), args.config);
     return { ...opened };
   }
   const { run } = args;
@@ -68,8 +75,11 @@ async function runStep(args: StepArgs, deps: StepHandlerDeps): Promise<Record<st
       return { ...(await fanOutStage(await deps.locator.stepDeps(run), deps.queue, args.stage)) };
     case "status":
       return { ...(await stageStatus(deps.runs, run, args.stage)) };
-    case "plan":
-      return { ...(await planStep(await deps.locator.stepDeps(run))) };
+    case "plan": {
+      // A reexport's seed (its record names the finished run); no read for any other run.
+      const seed = record && (await recordedSeed(record, async (from) => (await deps.locator.stepDeps(from)).out));
+      return { ...(await planStep(await deps.locator.stepDeps(run), seed)) };
+    }
     case "finalize":
       return { run, summary: await finalizeStep(await deps.locator.stepDeps(run), { keepTmp: args.keepTmp }) };
     case "fail": {

@@ -8,6 +8,8 @@ import type { BucketFolder } from "./gs-url.js";
 export interface RunDetails {
   /** Cloud runs: where the slices are and where the outputs go (the start step; adapters/gcp/run-locations.ts). */
   location?: RunLocation;
+  /** A reexport (pipeline/reexport-seed.ts): the finished run whose transforms seed this one; its aligning stages are not run. */
+  reexportFrom?: string;
   /** A version tag per slice, in manifest order, checked at every open (pipeline/source-versions.ts). */
   sliceVersions?: string[];
   /** The plan step: the output's box in the reference frame, and how many bad slices have a stand-in (the

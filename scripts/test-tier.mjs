@@ -15,9 +15,12 @@ import { fileURLToPath } from "node:url";
 
 const TIERS = {
   images: ["images/"],
-  cloud: ["cloud/", "fiji/", "terraform/", "hostile/cloud-payloads.test.js", "hostile/input-decoding.test.js"],
+  cloud: ["cloud/", "reexport/cloud-reexport.test.js", "fiji/", "terraform/", "hostile/cloud-payloads.test.js", "hostile/input-decoding.test.js"],
   e2e: [
     "e2e/",
+    "reexport/reexport.test.js",
+    "reexport/kill-points.test.js",
+    "reexport/refusals.test.js",
     "hostile/",
     "align/native-opencv.test.js",
     "align/sift-opencv.test.js",

@@ -14,6 +14,7 @@ import { readJson, readManifest } from "./manifest.js";
 import { openRun } from "./open-run.js";
 import { CLOUD_MAX_SLICES } from "./source-versions.js";
 import { recordedSummary } from "./recorded-summary.js";
+import type { Transforms } from "./plan.js";
 import type { RunPlan } from "./run-plan.js";
 import { finalizeStep as finalize, openStage, planStep as plan, stageFailed, type RunFailedError } from "./stage-steps.js";
 import { fanOutSpec, type FanOutStage } from "./stages.js";
@@ -113,9 +114,10 @@ export interface PlanResult {
   substitutions: number;
 }
 
-export async function planStep(deps: StepDeps): Promise<PlanResult> {
+/** `seed`: a reexport's transforms (reexport-seed.ts recordedSeed). */
+export async function planStep(deps: StepDeps, seed?: Transforms): Promise<PlanResult> {
   const manifest = await readManifest(deps.out);
-  const planned = await plan(deps, manifest);
+  const planned = await plan(deps, manifest, seed);
   return { run: manifest.run, cubes: planned.cubes.length, box: planned.box, substitutions: planned.substitutions.length };
 }
 

@@ -17,11 +17,13 @@ import { writeJson, type RunManifest } from "./manifest.js";
 import { voxelOffset } from "./placement.js";
 import { volumeTargets, type FailedPair, type RunPlan } from "./run-plan.js";
 
-type Transforms = Pick<RunPlan, "globals" | "sources" | "substitutions" | "evidence" | "box">;
+/** What the alignment decides; a reexport (reexport-seed.ts) seeds a run with a finished run's instead. */
+export type Transforms = Pick<RunPlan, "globals" | "sources" | "substitutions" | "evidence" | "box">;
 
-export async function planRun(deps: StepDeps, manifest: RunManifest): Promise<RunPlan> {
+/** `seed`: the transforms of a finished run (a reexport), used as they are instead of the recorded pairs. */
+export async function planRun(deps: StepDeps, manifest: RunManifest, seed?: Transforms): Promise<RunPlan> {
   try {
-    return await buildPlan(deps, manifest);
+    return await buildPlan(deps, manifest, seed);
   } catch (error) {
     if (error instanceof PermanentError) {
       await deps.runs.updateRun(manifest.run, { status: "failed", details: { error: errorMessage(error), failedStage: "plan" } });
@@ -30,10 +32,10 @@ export async function planRun(deps: StepDeps, manifest: RunManifest): Promise<Ru
   }
 }
 
-async function buildPlan(deps: StepDeps, manifest: RunManifest): Promise<RunPlan> {
+async function buildPlan(deps: StepDeps, manifest: RunManifest, seed: Transforms | undefined): Promise<RunPlan> {
   const firstZ = manifest.slices[0].z;
   const n = manifest.slices.length;
-  const transforms = manifest.config.skipAlign ? unaligned(manifest) : await aligned(deps, manifest);
+  const transforms = seed ?? (manifest.config.skipAlign ? unaligned(manifest) : await aligned(deps, manifest));
   const size: [number, number, number] = [transforms.box.width, transforms.box.height, n];
   const sizeProblem = volumeSizeProblem(size);
   if (sizeProblem) {

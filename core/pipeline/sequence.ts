@@ -10,7 +10,7 @@ import type { RunManifest } from "./manifest.js";
 import { openRun } from "./open-run.js";
 import { summaryFromReport } from "./recorded-summary.js";
 import { describeDamage, findDamage, runLedger, type Damage } from "./output-ledger.js";
-import { planRun } from "./plan.js";
+import { planRun, type Transforms } from "./plan.js";
 import { repairFor } from "./repair.js";
 import type { RunPlan } from "./run-plan.js";
 import type { ProgressSink, StageRunner } from "./stage-runner.js";
@@ -28,6 +28,11 @@ export interface IngestOptions {
   /** Keep tmp/ (rendered tiles, features) after a successful run. */
   keepTmp?: boolean;
   now?: () => Date;
+  /**
+   * A reexport (reexport-seed.ts): the finished run's transforms, which the plan step takes instead of
+   * solving. The stages that align deliver nothing: their task records were copied from that run.
+   */
+  seed?: Transforms;
 }
 
 export interface IngestResult {
@@ -53,7 +58,7 @@ export async function runIngest(deps: StepDeps, options: IngestOptions): Promise
       options.progress.message(`run ${run.run} is already done and its ${ledger.length} recorded outputs are in place; nothing to do`);
       return { run: run.run, summary: await summaryFromReport(deps.out), executed, skipped };
     }
-    const repair = repairFor(await planRun(deps, manifest), damage);
+    const repair = repairFor(await planRun(deps, manifest, options.seed), damage);
     options.progress.message(damageMessage(run.run, damage, repair));
     run = await deps.runs.updateRun(run.run, { status: "planning", details: { repair } });
   }
@@ -68,7 +73,7 @@ export async function runIngest(deps: StepDeps, options: IngestOptions): Promise
   const planned = async (): Promise<RunPlan> => plan ?? Promise.reject(new Error(`run ${run.run}: a step asked for the plan before the plan step ran`));
   for (const step of PIPELINE) {
     if (step.kind === "barrier") {
-      if (step.name === "plan") plan = await planStep(deps, manifest);
+      if (step.name === "plan") plan = await planStep(deps, manifest, options.seed);
       else summary = await finalizeStep(deps, manifest, await planned(), { keepTmp: options.keepTmp ?? false, reduce: repair?.reduce ?? true, now });
       continue;
     }

@@ -8,7 +8,7 @@ import type { StepDeps } from "./deps.js";
 import type { RunSummary } from "../run-details.js";
 import { finishRun } from "./finalize.js";
 import type { RunManifest } from "./manifest.js";
-import { planRun } from "./plan.js";
+import { planRun, type Transforms } from "./plan.js";
 import type { RunPlan } from "./run-plan.js";
 import type { FailedTask } from "./stage-runner.js";
 import { runHasStage, type FanOutSpec, type StageInput } from "./stages.js";
@@ -53,11 +53,14 @@ export async function stageFailed(runs: RunStore, run: string, stage: string, fa
   return error;
 }
 
-/** The plan step (plan.ts): the run marked planning, the plan computed and written, its box and the number of
- * stand-ins recorded (the list is in tmp/plan.json and the report: a run record has a size limit in the cloud). */
-export async function planStep(deps: StepDeps, manifest: RunManifest): Promise<RunPlan> {
+/**
+ * The plan step (plan.ts): the run marked planning, the plan computed and written, its box and the
+ * number of stand-ins recorded (the list is in tmp/plan.json and the report: a run record has a size limit in
+ * the cloud). `seed`: a reexport's stored transforms (reexport-seed.ts).
+ */
+export async function planStep(deps: StepDeps, manifest: RunManifest, seed?: Transforms): Promise<RunPlan> {
   await deps.runs.updateRun(manifest.run, { status: "planning" });
-  const plan = await planRun(deps, manifest);
+  const plan = await planRun(deps, manifest, seed);
   await deps.runs.updateRun(manifest.run, { details: { box: plan.box, substitutions: plan.substitutions.length } });
   return plan;
 }
