@@ -14,10 +14,10 @@ import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { executionsClient } from "../../adapters/gcp/workflow-starter.js";
 import { stagesRunBy } from "../../core/pipeline/stages.js";
 import { createApp } from "../../cloud-runtime/app.js";
-import { buildServiceDeps, type ServiceConfig } from "../../cloud-runtime/service-deps.js";
+import { buildServiceDeps } from "../../cloud-runtime/service-deps.js";
 import { startEmulators, type Emulators } from "./support/emulators.js";
 import { startExecutionsShim, type ExecutionsShim } from "./support/executions-shim.js";
-import { createUploadWorld, startIngestFunction, subscribePipeline } from "./support/upload-world.js";
+import { createUploadWorld, startIngestFunction, subscribePipeline, worldServiceConfig } from "./support/upload-world.js";
 import { listen, localRun, makeStack, assertSameAsLocal, runEnded, uploadFolder, waitFor, waitForExecution, type Listening } from "./support/pipeline.js";
 
 let emu: Emulators;
@@ -35,14 +35,7 @@ before(async () => {
   out = world.out;
   closers.push(() => world.pubsub.close());
 
-  const config: ServiceConfig = {
-    gcp: emu.config,
-    policy: { sourceBuckets: ["emingest-src", "emingest-src2"], outputBucket: "emingest-out" },
-    topics: { align: "emingest-align", emwrite: "emingest-emwrite" },
-    runsCollection: "runs",
-    port: 0,
-    host: "127.0.0.1",
-  };
+  const config = worldServiceConfig(emu);
   const serve = async (stages: string[], name: string): Promise<Listening> => {
     const deps = buildServiceDeps(config, stages, (sev, msg, f) => logs.push(JSON.stringify({ sev, msg, name, ...f })));
     // At-least-once, exercised: every task the services fan out is published twice.

@@ -13,11 +13,11 @@ import { FirestoreRunStore } from "../../adapters/gcp/firestore-run-store.js";
 import { executionsClient } from "../../adapters/gcp/workflow-starter.js";
 import { stagesRunBy } from "../../core/pipeline/stages.js";
 import { createApp } from "../../cloud-runtime/app.js";
-import { buildServiceDeps, type ServiceConfig } from "../../cloud-runtime/service-deps.js";
+import { buildServiceDeps } from "../../cloud-runtime/service-deps.js";
 import { runCli } from "../support/cli.js";
 import { startEmulators, type Emulators } from "../cloud/support/emulators.js";
 import { startExecutionsShim, type ExecutionsShim } from "../cloud/support/executions-shim.js";
-import { createUploadWorld, startIngestFunction, subscribePipeline } from "../cloud/support/upload-world.js";
+import { createUploadWorld, startIngestFunction, subscribePipeline, worldServiceConfig } from "../cloud/support/upload-world.js";
 import { assertSameAsLocal, listen, localRun, makeStack, post, readBucketTree, runEnded, uploadFolder, waitFor, waitForExecution } from "../cloud/support/pipeline.js";
 
 let emu: Emulators;
@@ -34,14 +34,7 @@ before(async () => {
   const world = await createUploadWorld(emu);
   out = world.out;
   closers.push(() => world.pubsub.close());
-  const config: ServiceConfig = {
-    gcp: emu.config,
-    policy: { sourceBuckets: ["emingest-src", "emingest-src2"], outputBucket: "emingest-out" },
-    topics: { align: "emingest-align", emwrite: "emingest-emwrite" },
-    runsCollection: "runs",
-    port: 0,
-    host: "127.0.0.1",
-  };
+  const config = worldServiceConfig(emu);
   const serve = async (stages: string[]) => {
     const deps = buildServiceDeps(config, stages, () => undefined);
     const queue = deps.queue;

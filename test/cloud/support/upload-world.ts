@@ -5,6 +5,7 @@
 import type { Bucket, Storage } from "@google-cloud/storage";
 import type { PubSub, Topic } from "@google-cloud/pubsub";
 import { pubsubClient, storageClient } from "../../../adapters/gcp/clients.js";
+import type { ServiceConfig } from "../../../cloud-runtime/service-deps.js";
 import type { Emulators } from "./emulators.js";
 
 export interface UploadWorld {
@@ -26,6 +27,18 @@ export async function createUploadWorld(emu: Emulators): Promise<UploadWorld> {
   const [emwrite] = await pubsub.createTopic("emingest-emwrite");
   const [dead] = await pubsub.createTopic("emingest-dead");
   return { storage, out, pubsub, topics: { events, align, emwrite, dead } };
+}
+
+/** The services' configuration in this world, as Terraform gives it to them (a free port on 127.0.0.1). */
+export function worldServiceConfig(emu: Emulators): ServiceConfig {
+  return {
+    gcp: emu.config,
+    policy: { sourceBuckets: ["emingest-src", "emingest-src2"], outputBucket: "emingest-out" },
+    topics: { align: "emingest-align", emwrite: "emingest-emwrite" },
+    runsCollection: "runs",
+    port: 0,
+    host: "127.0.0.1",
+  };
 }
 
 /** The upload function on 127.0.0.1, configured from the environment as deployed; returns its URL and a closer. */
