@@ -4,12 +4,12 @@
 // Cloud Run starts it (their wiring files, env config); each emulator's process group (fake-gcs, Firestore,
 // Pub/Sub, the workflows emulator: not what Cloud Run bills); this driver (the Executions API shim and its
 // polling). The run is started as `gcloud workflows run ingest --data='{"source": ...}'` starts it.
-//   node dist/bench/scale/cloud-cpu.js [--slices 64] [--size 4096] [--clahe 2] [--dir /tmp/emscale-1g] [--prof PROFDIR]
+//   node dist/bench/scale/cloud-cpu.js [--slices 64] [--size 4096] [--clahe 2] [--cube 512|1024] [--dir /tmp/emscale-1g] [--prof PROFDIR]
 // Prints a table and one JSON line. The stack is cached in DIR/stack-NxS. --prof: the services run with
 // node --cpu-prof, writing their profiles to PROFDIR when they exit. --node-options "...": NODE_OPTIONS of the
 // services (e.g. "--max-semi-space-size=64", to see what the garbage collector costs them).
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, openSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { pubsubClient, storageClient } from "../../adapters/gcp/clients.js";
 import { executionsClient } from "../../adapters/gcp/workflow-starter.js";
@@ -25,6 +25,7 @@ const option = optionReader(process.argv.slice(2));
 const slices = Number(option("slices", "64"));
 const size = Number(option("size", "4096"));
 const clahe = Number(option("clahe", "2"));
+const cube = Number(option("cube", "512"));
 const dir = path.resolve(option("dir", "/tmp/emscale-1g"));
 const { repoRoot } = benchPaths(import.meta.url);
 const CLI = path.join(repoRoot, "dist", "cli", "main.js");
@@ -50,7 +51,7 @@ try {
   const [src] = await storage.createBucket(BUCKETS.src);
   const [out] = await storage.createBucket(BUCKETS.out);
   await mapLimit(pngs(), 4, (name) => src.upload(path.join(stack, name), { destination: `stack/${name}`, resumable: false, validation: false }));
-  await src.file("stack/ingest.json").save(JSON.stringify({ claheClip: clahe }), { resumable: false });
+  await src.file("stack/ingest.json").save(JSON.stringify({ claheClip: clahe, cube }), { resumable: false });
 
   const services = { align: await startService("align"), emwrite: await startService("emwrite") };
   const pubsub = pubsubClient(emu.config);
@@ -137,7 +138,9 @@ try {
 
 /** The local run of the same stack and config, under /usr/bin/time (CPU = user + system of every thread). */
 function localRun(): { wallS: number; cpuS: number; peakRssMiB: number } {
-  const r = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S %M", process.execPath, CLI, "run", stack, "--out", localOut, "--clahe", String(clahe)], { encoding: "utf8" });
+  const config = path.join(dir, `ingest-cube${cube}.json`);
+  writeFileSync(config, JSON.stringify({ cube }));
+  const r = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S %M", process.execPath, CLI, "run", stack, "--out", localOut, "--clahe", String(clahe), "--config", config], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`emingest run failed (${r.status}): ${r.stderr.trim().split("\n").slice(-3).join(" / ")}`);
   const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
   if (!m) throw new Error(`no /usr/bin/time line in: ${r.stderr.slice(-400)}`);
