@@ -103,6 +103,22 @@ export function boundingBox(globals: readonly Affine[], width: number, height: n
   return { x0, y0, width: Math.ceil(snap(maxX)) - x0 + 1, height: Math.ceil(snap(maxY)) - y0 + 1 };
 }
 
+/**
+ * Which slice each slice shows: itself when good, else the nearest good slice before it, else the first good
+ * one (a bad first slice). With no good slice at all nothing can stand in: a slice is its own source.
+ */
+export function standInSources(good: ArrayLike<boolean>): number[] {
+  const sources: number[] = [];
+  let firstGood = -1;
+  for (let i = 0; i < good.length && firstGood < 0; i++) if (good[i]) firstGood = i;
+  let previousGood = -1;
+  for (let i = 0; i < good.length; i++) {
+    if (good[i]) previousGood = i;
+    sources.push(good[i] ? i : previousGood >= 0 ? previousGood : firstGood >= 0 ? firstGood : i);
+  }
+  return sources;
+}
+
 export function failureOf(pair: AlignedPair): PairFailure {
   const r = pair.result;
   const flags = r === undefined ? ["no-result"] : r.flags.length > 0 ? [...r.flags] : ["not-ok"];
@@ -160,24 +176,13 @@ export function planTransforms(pairs: readonly AlignedPair[], n: number, width: 
   }
 
   // Rule 4: stand-ins.
-  const sources: number[] = [];
-  const standIns: StandIn[] = [];
-  const bad: number[] = [];
-  let previousGood = -1;
-  const firstGood = good.indexOf(true);
-  for (let i = 0; i < n; i++) {
-    if (good[i]) {
-      previousGood = i;
-      sources.push(i);
-      continue;
-    }
-    // With no good slice at all nothing can stand in: the slice is marked as its own source.
-    const source = previousGood >= 0 ? previousGood : firstGood >= 0 ? firstGood : i;
-    sources.push(source);
-    bad.push(i);
-    const evidence = [...touching[i]].sort((a, b) => a.to - b.to || a.from - b.from).map(failureOf);
-    standIns.push({ index: i, source, evidence });
-  }
+  const sources = standInSources(good);
+  const bad = good.flatMap((g, i) => (g ? [] : [i]));
+  const standIns: StandIn[] = bad.map((i) => ({
+    index: i,
+    source: sources[i],
+    evidence: [...touching[i]].sort((a, b) => a.to - b.to || a.from - b.from).map(failureOf),
+  }));
   const globals = sources.map((s) => placed[s] ?? IDENTITY);
   return { globals, sources, standIns, bad, parts, box: boundingBox(globals, width, height) };
 }

@@ -28,7 +28,7 @@ import { connectedParts, solvePoses, type SolveModel, type SolvePair } from "./g
 import { decodeSample } from "./inlier-sample.js";
 import type { AlignParams } from "./params.js";
 import { WEAK_RULE, weakPairs } from "./weak-pairs.js";
-import { boundingBox, failureOf, type AlignedPair, type PairFailure, type StandIn, type TransformPlan } from "./plan-transforms.js";
+import { boundingBox, failureOf, standInSources, type AlignedPair, type PairFailure, type StandIn, type TransformPlan } from "./plan-transforms.js";
 
 export interface SolvePlanParams {
   model: SolveModel;
@@ -156,26 +156,14 @@ function standIns(
     touching[q.from].push(k);
     touching[q.to].push(k);
   });
-  const sources: number[] = [];
-  const list: StandIn[] = [];
-  const badList: number[] = [];
-  const firstGood = bad.indexOf(0);
-  let previousGood = -1;
-  for (let i = 0; i < n; i++) {
-    if (!bad[i]) {
-      previousGood = i;
-      sources.push(i);
-      continue;
-    }
-    const source = previousGood >= 0 ? previousGood : firstGood >= 0 ? firstGood : i;
-    sources.push(source);
-    badList.push(i);
-    const evidence: PairFailure[] = touching[i]
-      .map((k) => ({ k, f: evidenceOf(pairs[k], verdicts[k]) }))
-      .sort((a, b) => a.f.to - b.f.to || a.f.from - b.f.from)
-      .map(({ f }) => f);
-    list.push({ index: i, source, evidence });
-  }
+  const good = Array.from({ length: n }, (_, i) => !bad[i]);
+  const sources = standInSources(good);
+  const badList = good.flatMap((g, i) => (g ? [] : [i]));
+  const list: StandIn[] = badList.map((i) => ({
+    index: i,
+    source: sources[i],
+    evidence: touching[i].map((k) => evidenceOf(pairs[k], verdicts[k])).sort((a, b) => a.to - b.to || a.from - b.from),
+  }));
   const globals = sources.map((s) => placed[s] ?? IDENTITY);
   return { globals, sources, standIns: list, bad: badList, box: boundingBox(globals, width, height), verdicts, residualPx };
 }
