@@ -8,9 +8,10 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { DEFAULT_ALIGN_PARAMS } from "../../core/align/params.js";
 import { openCv } from "../../core/align/opencv.js";
-import { DEFAULT_TISSUE, renderTissue } from "../../core/sample/index.js";
+import { renderTissue } from "../../core/sample/index.js";
 import { IDENTITY } from "../../core/geometry/affine.js";
 import { printTable } from "../support.js";
+import { tissueFor } from "./pairs.js";
 
 function peakMiB(): number {
   const line = readFileSync("/proc/self/status", "utf8").split("\n").find((l) => l.startsWith("VmHWM:")) ?? "";
@@ -19,8 +20,7 @@ function peakMiB(): number {
 
 /** In the child: detect once and print one JSON line. */
 function child(detector: string, size: number): void {
-  const tissue = { ...DEFAULT_TISSUE, seed: 3, cellSize: 40 * (size / 1024), membraneSigma: DEFAULT_TISSUE.membraneSigma * (size / 1024) };
-  const data = renderTissue(tissue, { z: 10, transform: IDENTITY, width: size, height: size, noise: 6 });
+  const data = renderTissue(tissueFor(size), { z: 10, transform: IDENTITY, width: size, height: size, noise: 6 });
   const before = peakMiB();
   const t = process.cpuUsage();
   const found = detector === "sift" ? openCv().sift(data, size, size) : openCv().akaze(data, size, size, DEFAULT_ALIGN_PARAMS.akazeThreshold);

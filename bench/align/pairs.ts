@@ -15,7 +15,8 @@ export interface BenchPair {
   curFile: string;
 }
 
-function tissueFor(size: number): TissueOptions {
+/** The sample tissue scaled to a `size`-pixel image, so that every size looks alike to the detector. */
+export function tissueFor(size: number): TissueOptions {
   const k = size / 1024;
   return { ...DEFAULT_TISSUE, seed: 3, cellSize: 40 * k, membraneSigma: DEFAULT_TISSUE.membraneSigma * k };
 }
