@@ -72,6 +72,7 @@ export interface ReexportResult {
 
 export async function reexportCommand(cmd: ReexportCommand, progress: ProgressSink, faults?: FaultPlan): Promise<ReexportResult> {
   const out = path.resolve(cmd.out);
+  if (!existsSync(out)) throw new PermanentError(`${cmd.out}: does not exist`);
   if (!existsSync(path.join(out, CLAIM_FILE)) || (await checkOutputFolder(out, cmd.out)) === "new") {
     throw new PermanentError(`${cmd.out}: holds no emingest run to reexport`);
   }

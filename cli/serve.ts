@@ -18,10 +18,14 @@ export interface ServeOptions {
 }
 
 /** The volumes a run writes, in the order the link shows them (DESIGN.md bucket layout). */
+/** The volumes a run can write, each with the file that marks it present and its neuroglancer scheme. */
 export const VOLUMES = [
-  { path: "ng/jpeg", name: "em" },
-  { path: "ng/raw", name: "em-raw" },
+  { path: "ng/jpeg", name: "em", marker: "info", scheme: "precomputed" },
+  { path: "ng/raw", name: "em-raw", marker: "info", scheme: "precomputed" },
+  { path: "ng/zarr", name: "em-zarr", marker: "zarr.json", scheme: "zarr3" },
 ] as const;
+
+export type Volume = (typeof VOLUMES)[number];
 
 export async function startServer(options: ServeOptions): Promise<{ server: Server; url: string }> {
   const stat = await fs.stat(options.dir).catch(() => undefined);
@@ -174,14 +178,14 @@ function isNotThere(error: unknown): boolean {
 }
 
 /** The volumes present in a served folder (their info file exists). */
-export function volumesIn(dir: string): Array<(typeof VOLUMES)[number]> {
-  return VOLUMES.filter((v) => existsSync(path.join(dir, ...v.path.split("/"), "info")));
+export function volumesIn(dir: string): Volume[] {
+  return VOLUMES.filter((v) => existsSync(path.join(dir, ...v.path.split("/"), v.marker)));
 }
 
-/** The neuroglancer link that opens the served volumes: the jpeg one shown, the raw one as a second layer. */
-export function neuroglancerUrl(baseUrl: string, volumes: ReadonlyArray<{ path: string; name: string }> = [VOLUMES[0]]): string {
+/** The neuroglancer link that opens the served volumes: the first one shown, the others as hidden layers. */
+export function neuroglancerUrl(baseUrl: string, volumes: readonly Volume[] = [VOLUMES[0]]): string {
   const state = {
-    layers: volumes.map((v, i) => ({ type: "image", source: `precomputed://${baseUrl}/${v.path}`, name: v.name, ...(i > 0 ? { visible: false } : {}) })),
+    layers: volumes.map((v, i) => ({ type: "image", source: `${v.scheme}://${baseUrl}/${v.path}`, name: v.name, ...(i > 0 ? { visible: false } : {}) })),
     layout: "4panel",
   };
   return `https://neuroglancer-demo.appspot.com/#!${encodeURIComponent(JSON.stringify(state))}`;
@@ -196,7 +200,7 @@ export async function serveCommand(options: ServeOptions, out: (line: string) =>
   const volumes = volumesIn(options.dir);
   out(`serving ${options.dir} at ${url}`);
   if (volumes.length === 0) {
-    warn(`emingest: warning: ${options.dir} holds no volume (no ${VOLUMES.map((v) => `${v.path}/info`).join(" or ")}); serve the --out folder of a finished run`);
+    warn(`emingest: warning: ${options.dir} holds no volume (no ${VOLUMES.map((v) => `${v.path}/${v.marker}`).join(" or ")}); serve the --out folder of a finished run`);
     return server;
   }
   const saved = await savedViewerState(options.dir);

@@ -2,7 +2,7 @@
 // folder, file or slice, exit 1, and the folder exactly as it was (every file, folder and the run state).
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { runCli } from "../support/cli.js";
 import { oneLine, snapshot } from "../hostile/support/output-tree.js";
@@ -50,7 +50,8 @@ test("reexport refuses by name, and changes nothing: alignment and input setting
   await refused(foreign, ["--clahe", "2"], /foreign: holds no emingest run to reexport$/);
   const missing = await runCli(["reexport", path.join(dir, "missing"), "--clahe", "2"]);
   assert.equal(missing.code, 1);
-  assert.match(oneLine(missing), /missing: holds no emingest run to reexport$/);
+  assert.match(oneLine(missing), /missing: does not exist$/);
+  assert.equal(existsSync(path.join(dir, "missing")), false);
 
   // A file the run did not write, anywhere outside .emingest/: the reexport would replace its folder.
   const withNotes = path.join(dir, "notes");

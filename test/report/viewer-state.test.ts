@@ -73,6 +73,20 @@ test("serve prints the link of report/neuroglancer.json with the served URL; a b
   assert.equal(warnings.length, 1);
   assert.match(warnings[0], /report\/neuroglancer\.json: is not JSON .*; the link below shows the volumes only$/);
   assert.match(linkState(lines2[1]).layers[0].source, /^precomputed:\/\/http:\/\/127\.0\.0\.1:\d+\/ng\/jpeg$/);
+
+  // Without report/neuroglancer.json the link lists every volume present, the zarr group by its zarr.json.
+  rmSync(path.join(dir, "report", "neuroglancer.json"));
+  mkdirSync(path.join(dir, "ng", "zarr"));
+  writeFileSync(path.join(dir, "ng", "zarr", "zarr.json"), "{}");
+  const lines3: string[] = [];
+  const server3 = await serveCommand({ dir, host: "127.0.0.1", port: 0 }, (l) => lines3.push(l), (l) => warnings.push(l));
+  t.after(() => server3.close());
+  const url3 = lines3[0].replace(/^serving .* at /, "");
+  assert.deepEqual(
+    linkState(lines3[1]).layers.map((l) => l.source),
+    [`precomputed://${url3}/ng/jpeg`, `zarr3://${url3}/ng/zarr`],
+  );
+  assert.equal(warnings.length, 1);
 });
 
 test("a run on memory stores writes report/neuroglancer.json for its volumes at their placement", async () => {
