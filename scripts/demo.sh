@@ -10,3 +10,4 @@ if [ $# -eq 0 ] && [ ! -d demo/sample ]; then
   node dist/cli/main.js sample demo/sample --count 32 --size 1024
 fi
 node dist/cli/main.js run "$slices" --out demo/out --clahe 2
+echo "from this checkout, that is: node dist/cli/main.js serve demo/out"
