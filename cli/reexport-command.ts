@@ -33,7 +33,7 @@ import type { Provenance } from "../core/report/provenance.js";
 import type { RunSummary } from "../core/run-details.js";
 import { CONFIG_FLAGS, configOverrides } from "./config-flags.js";
 import type { FaultPlan } from "./fault-plan.js";
-import { finishSwitch, outputEntries, pendingSwitch, stagingDir, switchIn, tidyReexportDir } from "./reexport-switch.js";
+import { finishSwitch, outputEntries, pendingSwitch, otherStagings, stagingDir, switchIn, tidyReexportDir } from "./reexport-switch.js";
 import { parseFlags, UsageError } from "./usage-error.js";
 
 export interface ReexportCommand {
@@ -108,6 +108,9 @@ export async function reexportCommand(cmd: ReexportCommand, progress: ProgressSi
       const source = new FileStore(path.resolve(sourceName));
       await checkSlices(source, sourceName, finished.manifest, finished.record);
       stage = stagingDir(out, manifest.run);
+      for (const other of await otherStagings(out, manifest.run)) {
+        progress.message(`note: ${path.relative(process.cwd(), other) || other} holds an interrupted reexport with other settings; it is kept (rerun that reexport to finish it, or delete the folder to free its space)`);
+      }
       progress.message(`reexporting run ${finished.record.run} as run ${manifest.run} (staging in ${path.relative(process.cwd(), stage) || stage})`);
       staged = await runStaged({ stage, label: cmd.out, manifest, sourceName, source, workers: cmd.workers, kill: runKill, progress }, finished, seed);
     } finally {

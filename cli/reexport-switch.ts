@@ -41,6 +41,15 @@ export function stagingDir(out: string, run: string): string {
   return path.join(out, REEXPORT_DIR, run);
 }
 
+/** The staging folders of other runs: reexports with other settings that were interrupted (kept: a rerun of one finishes it). */
+export async function otherStagings(out: string, run: string): Promise<string[]> {
+  const entries = await fs.readdir(path.join(out, REEXPORT_DIR), { withFileTypes: true }).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === "ENOENT") return [];
+    throw error;
+  });
+  return entries.filter((e) => e.isDirectory() && e.name.startsWith("run-") && e.name !== run).map((e) => path.join(out, REEXPORT_DIR, e.name));
+}
+
 /** The pending switch of `out`, or undefined. */
 export async function pendingSwitch(out: string): Promise<SwitchJournal | undefined> {
   const text = await fs.readFile(path.join(out, SWITCH_FILE), "utf8").catch((error: NodeJS.ErrnoException) => {

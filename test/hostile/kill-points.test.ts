@@ -5,13 +5,13 @@
 // must equal a clean run's, sha256 for sha256, and nothing of the killed writer may be left behind.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { runCli } from "../support/cli.js";
 import { snapshot } from "./support/output-tree.js";
+import { FAULT_ENV, leftBehind, sweepKillPoints } from "../support/kill-sweep.js";
 
-const FAULT_ENV = "EMINGEST_FAULT_KILL_AFTER";
 /** Kill points in flight at once (each is a killed run, then its rerun). */
 const LANES = 2;
 
@@ -35,43 +35,24 @@ test("a run killed after any one of its writes resumes to the clean run's bytes,
   assert.ok(Object.keys(expected).some((k) => /^ng\/jpeg\/32_32_32\/.+\.shard$/.test(k)), "the stack has a scale made by the reduce step");
   assert.ok(!Object.keys(expected).some((k) => k.startsWith("tmp")), "a finished run leaves no tmp/");
 
-  const killedAfter: string[] = [];
-  let limit = Number.POSITIVE_INFINITY;
-  let next = 1;
-  const failures: string[] = [];
-  const lane = async (): Promise<void> => {
-    while (next < limit) {
-      const k = next++;
+  const { killedAfter, limit, failures } = await sweepKillPoints({
+    step: 1,
+    lanes: LANES,
+    kill: (k, fault) => runCli(args(path.join(dir, `k${k}`)), { [FAULT_ENV]: fault }),
+    finished: (k) => rmSync(path.join(dir, `k${k}`), { recursive: true, force: true }),
+    resume: async (k) => {
       const out = path.join(dir, `k${k}`);
-      const first = await runCli(args(out), { [FAULT_ENV]: String(k) });
-      if (first.code === 0) {
-        // The run has fewer than k writes: every kill point is below k.
-        limit = Math.min(limit, k);
-        rmSync(out, { recursive: true, force: true });
-        continue;
-      }
-      const what = /fault injection: killed after write (\d+) \((.*)\)/.exec(first.stderr);
-      if (first.signal !== "SIGKILL" || !what || Number(what[1]) !== k) {
-        failures.push(`k=${k}: not killed at write ${k} (exit ${first.code}, ${first.signal}):\n${first.stderr}`);
-        continue;
-      }
-      killedAfter[k] = what[2];
       const rerun = await runCli(args(out));
       const problem =
         rerun.code !== 0
           ? `rerun exited ${rerun.code}:\n${rerun.stderr}`
           : JSON.stringify(await snapshot(out, [".emingest"])) !== JSON.stringify(expected)
             ? `the output differs from the clean run's`
-            : existsSync(path.join(out, ".emingest", "writes")) && readdirSync(path.join(out, ".emingest", "writes")).length > 0
-              ? `temporary files were left in .emingest/writes`
-              : existsSync(path.join(out, ".emingest", "lock"))
-                ? `the run lock was left behind`
-                : undefined;
-      if (problem) failures.push(`killed after write ${k} (${what[2]}): ${problem}`);
-      else rmSync(out, { recursive: true, force: true });
-    }
-  };
-  await Promise.all(Array.from({ length: LANES }, lane));
+            : leftBehind(out);
+      if (!problem) rmSync(out, { recursive: true, force: true });
+      return problem;
+    },
+  });
   assert.deepEqual(failures, []);
 
   const points = limit - 1;

@@ -7,13 +7,13 @@
 // into the folder is refused by name.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { cpSync, existsSync, readdirSync, rmSync } from "node:fs";
+import { cpSync, existsSync, rmSync } from "node:fs";
 import path from "node:path";
 import { runCli } from "../support/cli.js";
 import { oneLine, snapshot } from "../hostile/support/output-tree.js";
 import { claimOf, sampleSlices, tempDir } from "./support/reexport-case.js";
+import { FAULT_ENV, leftBehind, sweepKillPoints } from "../support/kill-sweep.js";
 
-const FAULT_ENV = "EMINGEST_FAULT_KILL_AFTER";
 const LANES = 2;
 /** Kill points of the whole reexport, every STRIDE-th write (the staging run is the normal pipeline, which test/hostile/kill-points.test.ts sweeps write by write). */
 const STRIDE = 9;
@@ -37,26 +37,19 @@ test("a reexport killed after any write of its switch (and every 9th write befor
   const seen: Record<string, string[]> = { switch: [], all: [] };
   let refusedDuringSwitch = false;
   const sweep = async (scope: "switch" | "all", step: number): Promise<void> => {
-    let limit = Number.POSITIVE_INFINITY;
-    let next = 1;
-    const lane = async (): Promise<void> => {
-      while (next < limit) {
-        const k = next;
-        next += step;
-        const out = path.join(dir, `${scope}-${k}`);
-        cpSync(finished, out, { recursive: true });
-        const first = await runCli(args(out), { [FAULT_ENV]: scope === "switch" ? `switch:${k}` : String(k) });
-        if (first.code === 0) {
-          limit = Math.min(limit, k);
-          rmSync(out, { recursive: true, force: true });
-          continue;
-        }
-        const what = /fault injection: killed after write (\d+) \((.*)\)/.exec(first.stderr);
-        if (first.signal !== "SIGKILL" || !what || Number(what[1]) !== k) {
-          failures.push(`${scope} k=${k}: not killed at write ${k} (exit ${first.code}, ${first.signal}):\n${first.stderr}`);
-          continue;
-        }
-        seen[scope].push(what[2]);
+    const folder = (k: number): string => path.join(dir, `${scope}-${k}`);
+    const result = await sweepKillPoints({
+      step,
+      lanes: LANES,
+      scope: scope === "switch" ? "switch:" : undefined,
+      kill: (k, fault) => {
+        cpSync(finished, folder(k), { recursive: true });
+        return runCli(args(folder(k)), { [FAULT_ENV]: fault });
+      },
+      finished: (k) => rmSync(folder(k), { recursive: true, force: true }),
+      resume: async (k, what) => {
+        const out = folder(k);
+        seen[scope].push(what);
         if (!refusedDuringSwitch && existsSync(path.join(out, ".emingest", "reexport", "switch.json"))) {
           const refused = await runCli(["run", slices, "--out", out, "--clahe", "3", "--zarr"]);
           assert.equal(refused.code, 1, refused.stderr);
@@ -64,7 +57,6 @@ test("a reexport killed after any write of its switch (and every 9th write befor
           refusedDuringSwitch = true;
         }
         const rerun = await runCli(args(out));
-        const writes = path.join(out, ".emingest", "writes");
         const problem =
           rerun.code !== 0
             ? `rerun exited ${rerun.code}:\n${rerun.stderr}`
@@ -74,16 +66,12 @@ test("a reexport killed after any write of its switch (and every 9th write befor
                 ? "the claim does not name the new run"
                 : existsSync(path.join(out, ".emingest", "reexport"))
                   ? "the staging folder or the journal was left behind"
-                  : existsSync(writes) && readdirSync(writes).length > 0
-                    ? "temporary files were left in .emingest/writes"
-                    : existsSync(path.join(out, ".emingest", "lock"))
-                      ? "the run lock was left behind"
-                      : undefined;
-        if (problem) failures.push(`${scope}: killed after write ${k} (${what[2]}): ${problem}`);
-        else rmSync(out, { recursive: true, force: true });
-      }
-    };
-    await Promise.all(Array.from({ length: LANES }, lane));
+                  : leftBehind(out);
+        if (!problem) rmSync(out, { recursive: true, force: true });
+        return problem;
+      },
+    });
+    failures.push(...result.failures);
   };
   await sweep("switch", 1);
   await sweep("all", STRIDE);
