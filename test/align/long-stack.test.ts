@@ -69,6 +69,8 @@ test("with align.destripe, stripes fixed in the image frame and brightness drift
   worst["stripes, destripe off"] = Math.max(...errorsAgainstTruth(plain.globals, striped, 0).filter((_, z) => !plain.bad.includes(z)));
   console.log(`stripes / brightness drift: worst corner error vs truth (px): ${JSON.stringify(worst)}`);
   // Without destripe.ts the stripes, which match themselves at zero shift, pull the pairs toward the identity.
-  assert.ok(worst["stripes, destripe off"] > worst.stripes + 0.2, JSON.stringify(worst));
+  // (Measured 2026-12-01: 0.87 vs 0.73 px at nAdjacent 1, 0.83 vs 0.67 at 2; 0.99 vs 0.70 at 1 before
+  // solve-plan.ts placed the slices by rule 5 and fitted longer translation pairs rigid.)
+  assert.ok(worst["stripes, destripe off"] > worst.stripes + 0.1, JSON.stringify(worst));
   assert.ok(Math.abs(worst.stripes - worst.plain) <= 0.5 && Math.abs(worst["brightness drift"] - worst.plain) <= 0.5, JSON.stringify(worst));
 });
