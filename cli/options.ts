@@ -32,7 +32,7 @@ run options (clio_ingest names in brackets):
   --detector D            keypoint detector: akaze (default) or sift (OpenCV's SIFT, as in Fiji)
   --max-failed-pair-share S  stop when more than this share of the pairs (z-1, z) fail (default 0.1; 1 = any)
   --max-consecutive-bad N    stop when more than N slices in a row are bad (default 2)
-  --n-adjacent K          match each slice with the K slices after it, for the global solve (default 1, 1-8)
+  --n-adjacent K          match each slice with the K slices after it, for the global solve (default 2, 1-8)
   --raw                   also write a lossless pyramid (ng/raw)
   --raw-encoding E        its chunks: png (default; smaller) or gzip (raw voxels, gzipped shards)
   --zarr                  also write a lossless OME-Zarr 0.5 copy (ng/zarr: zarr v3, sharded, zstd)

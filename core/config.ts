@@ -101,7 +101,7 @@ export const DEFAULT_CONFIG: IngestConfig = {
     destripe: DEFAULT_ALIGN_PARAMS.destripe,
     maxFailedPairShare: 0.1,
     maxConsecutiveBad: 2,
-    nAdjacent: 1,
+    nAdjacent: 2,
   },
   cube: 512,
   maxPixels: 16384 * 16384,

@@ -2,10 +2,10 @@
 // (test/align/long-stack.ts), through the real per-slice path: features, every pair up to k apart as
 // align-task.ts matches them, the bridges, then the chain (plan-transforms.ts) and the solve (solve-plan.ts).
 //
-//   node dist/bench/align/stack-accuracy.js [--n 240] [--size 256] [--k 2] [--static] [--clean] [--pairs FILE]
+//   node dist/bench/align/stack-accuracy.js [--n 240] [--size 256] [--k 2] [--seed 5] [--static] [--clean] [--pairs FILE]
 //
 // --static: tissue that does not change along z (every span measures the truth); --clean: no bad slices,
-// stripes or brightness drift. --pairs caches the matched pairs (JSON) so the solve can be rerun.
+// stripes or brightness drift; --seed: another stack of the same kind (jitter, rotations, texture). --pairs caches the matched pairs (JSON) so the solve can be rerun.
 // Prints the worst corner error against the truth per block of 100 slices for the chain, the solve with
 // k = 1 and the solve with k, and the bad slices each finds.
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
@@ -22,7 +22,8 @@ const k = Number(get("k", "2"));
 const staticTissue = argv.includes("--static");
 const clean = argv.includes("--clean");
 const cache = get("pairs", "");
-const base = { ...defaultLongStack(n, size), staticTissue };
+const seed = Number(get("seed", String(defaultLongStack(n, size).seed)));
+const base = { ...defaultLongStack(n, size), seed, staticTissue };
 const options = clean ? { ...base, stripeGray: 0, brightnessDrift: false, blank: [], noise: [], halfBlank: [], repeat: [] } : base;
 const stack = longStack(options);
 // The pairs a run with nAdjacent = span records: up to span apart, and the bridges beyond span.
@@ -48,7 +49,7 @@ for (let b = 0; b < n; b += 100) {
   const cells = Object.values(errors).map((e) => Math.max(...e.slice(b, Math.min(n, b + 100))).toFixed(3));
   rows.push(`| ${b}-${Math.min(n, b + 100) - 1} | ${cells.join(" | ")} |`);
 }
-console.log(`${n} slices of ${size}^2, ${staticTissue ? "static" : "sample"} tissue${clean ? ", clean" : ""}, k = ${k}, reference slice ${reference}`);
+console.log(`${n} slices of ${size}^2, ${staticTissue ? "static" : "sample"} tissue${clean ? ", clean" : ""}, seed ${seed}, k = ${k}, reference slice ${reference}`);
 console.log(`| slices | ${Object.keys(methods).join(" | ")} |`);
 console.log(`| --- | ${Object.keys(methods).map(() => "---").join(" | ")} |`);
 for (const r of rows) console.log(r);

@@ -22,7 +22,8 @@
 // Robustness: iteratively reweighted least squares with Huber weights on each point's residual r
 // (w_p = weight for r <= huberPx, weight * huberPx / r beyond; `weight` is the pair's, default 1), `iterations` rounds. A wrong match pulls with a bounded
 // force, and the caller (solve-plan.ts) drops pairs whose RMS residual stays above its threshold and solves
-// again.
+// again; once no pair is dropped it places the slices by one more solve in which a pair `span` apart weighs
+// span^-4 times its inliers (solve-plan.ts rule 5).
 //
 // Cost: the x and y rows of the transforms do not share unknowns, so each is its own banded system of
 // q = 3 (affine) or 1 (translation) unknowns per slice, with half-bandwidth (K + 1) q - 1 for pairs at

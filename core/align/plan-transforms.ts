@@ -39,7 +39,7 @@ import type { PixelBox } from "../geometry/pixel-box.js";
 import { MinHeap } from "../util/min-heap.js";
 import type { PairResult } from "./align-pair.js";
 
-export type PairLike = Pick<PairResult, "ok" | "matrix" | "flags"> & Partial<Pick<PairResult, "matches" | "inliers" | "sample">>;
+export type PairLike = Pick<PairResult, "ok" | "matrix" | "flags"> & Partial<Pick<PairResult, "model" | "matches" | "inliers" | "sample">>;
 
 export interface AlignedPair {
   from: number;

@@ -12,20 +12,28 @@
 //    inliers. The bridge stage matches the pairs around a weak adjacent pair, as around a failed one.
 // 2. A pair flagged "repeated-frame" (the two slices have identical features: the same frame written
 //    twice, align-task.ts) makes its slice `to` bad: the later copy is the repeat.
-// 3. The solve runs on the pairs that take part (each as its sampled positions, mapped by its own fit, see
-//    virtualPoints, weighted by its inliers; pairs of every span weigh alike, as in mpicbg: a lower weight
-//    for longer pairs let one wrong adjacent pair outvote the two pairs 2 apart that contradict it); a pair whose RMS residual under the solve exceeds
-//    rejectPx (0.2 * align.maxEpsilon) disagrees with the other pairs of its slices: it is dropped and the
-//    solve runs again (at most maxRounds times).
+// 3. The verdict solves run on the pairs that take part (each as its sampled positions, mapped by its own
+//    fit, see virtualPoints, weighted by its inliers; pairs of every span weigh alike, as in mpicbg: a
+//    lower weight for longer pairs here would let one wrong adjacent pair outvote the two pairs 2 apart
+//    that contradict it); a pair whose RMS residual under the solve exceeds rejectPx
+//    (0.2 * align.maxEpsilon) disagrees with the other pairs of its slices: it is dropped and the solve
+//    runs again (at most maxRounds times).
 // 4. A slice is bad when no pair that takes part is left with it (in a stack of two or more): its
 //    matches all failed, are weak, or disagree with its neighbours'. Every other slice is good and keeps
 //    its own image. A run of bad slices costs exactly those slices, at the ends of the stack too.
-// 5. Stand-ins: a bad slice shows the nearest good slice before it (after it, at the start of the
+// 5. Placement: once the verdicts stand, the used pairs are solved once more with a pair `span` apart
+//    weighing span^-spanPower (spanPower 4: 1/16 at span 2) times its inliers. On tissue that changes
+//    along z the errors of longer pairs do not cancel along the stack as the adjacent pairs' do (those
+//    are mostly the errors of each slice's own keypoints, which telescope); with equal weights the pairs
+//    2 apart left rendered stacks up to 2x the chain's error in a block, and with 1/16 they still halve the
+//    chain's error on independent pair errors (BENCHMARKS.md, "Global solve vs chained pairs").
+// 6. Stand-ins: a bad slice shows the nearest good slice before it (after it, at the start of the
 //    stack), with that slice's transform; its evidence is every pair it is part of, with the verdict.
 // The box is that of plan-transforms.ts `boundingBox`.
 import { IDENTITY, type Affine } from "../geometry/affine.js";
 import { connectedParts, solvePoses, type SolveModel, type SolvePair } from "./global-solve.js";
 import { decodeSample } from "./inlier-sample.js";
+import { fitModel } from "./models.js";
 import type { AlignParams } from "./params.js";
 import { WEAK_RULE, weakPairs } from "./weak-pairs.js";
 import { boundingBox, failureOf, standInSources, type AlignedPair, type PairFailure, type StandIn, type TransformPlan } from "./plan-transforms.js";
@@ -39,9 +47,11 @@ export interface SolvePlanParams {
   maxRounds: number;
   weakShare: number;
   weakWindow: number;
+  /** The placement solve weighs a pair `span` apart span^-spanPower (rule 5); 0 weighs every span alike. */
+  spanPower: number;
 }
 
-export const SOLVE_DEFAULTS = { lambda: 0.1, huberShare: 0.05, rejectShare: 0.2, iterations: 4, maxRounds: 4, weakShare: WEAK_RULE.share, weakWindow: WEAK_RULE.window };
+export const SOLVE_DEFAULTS = { lambda: 0.1, huberShare: 0.05, rejectShare: 0.2, iterations: 4, maxRounds: 4, weakShare: WEAK_RULE.share, weakWindow: WEAK_RULE.window, spanPower: 4 };
 
 /** The solve's settings for an alignment's settings: "auto" solves the affine (regularised, see global-solve.ts). */
 export function solveParams(align: Pick<AlignParams, "expectedModel" | "maxEpsilon">): SolvePlanParams {
@@ -55,6 +65,7 @@ export function solveParams(align: Pick<AlignParams, "expectedModel" | "maxEpsil
     maxRounds: d.maxRounds,
     weakShare: d.weakShare,
     weakWindow: d.weakWindow,
+    spanPower: d.spanPower,
   };
 }
 
@@ -69,17 +80,33 @@ export interface SolvedPlan extends TransformPlan {
  * The solve's points of a pair: the sampled positions s, and d = the pair's own fit at s. The fit uses all
  * the pair's inliers (hundreds), so it places d more exactly than the 64 sampled matches do (their RMS is
  * the pair's residual, ~0.3 px); each point then weighs inliers / sample size, so the pair counts as all
- * its inliers.
+ * its inliers. Exception: a pair 2 or more apart whose "auto" model choice was translation, in a solve of
+ * rotations, is mapped by the rigid least-squares fit of its sample. Translation is chosen when the
+ * rotation hides in the pair's noise, and over a longer span the tissue's own change raises that noise
+ * enough to drop real rotation (82 of 229 pairs 2 apart on the sample tissue of bench/align/stack-accuracy),
+ * which the adjacent pairs, whose rotations the solve sums, then contradict.
  */
-function virtualPoints(pair: AlignedPair): Float32Array {
+function virtualPoints(pair: AlignedPair, model: SolveModel): Float32Array {
   const pts = decodeSample(pair.result?.sample ?? "");
-  const m = pair.result?.matrix ?? IDENTITY;
+  const recorded = pair.result?.matrix ?? IDENTITY;
+  const m = model !== "translation" && pair.to - pair.from >= 2 && pair.result?.model === "translation" ? (sampleFit(pts) ?? recorded) : recorded;
   for (let i = 0; i < pts.length; i += 4) {
     const [sx, sy] = [pts[i], pts[i + 1]];
     pts[i + 2] = m[0] * sx + m[1] * sy + m[2];
     pts[i + 3] = m[3] * sx + m[4] * sy + m[5];
   }
   return pts;
+}
+
+/** The rigid least-squares fit of a sample's own point pairs (undefined when they are degenerate). */
+function sampleFit(pts: Float32Array): Affine | undefined {
+  const m = pts.length / 4;
+  const c = { src: new Float64Array(2 * m), dst: new Float64Array(2 * m) };
+  for (let i = 0; i < m; i++) {
+    c.src.set([pts[4 * i], pts[4 * i + 1]], 2 * i);
+    c.dst.set([pts[4 * i + 2], pts[4 * i + 3]], 2 * i);
+  }
+  return fitModel("rigid", c, Int32Array.from({ length: m }, (_, i) => i));
 }
 
 export function solvePlan(pairs: readonly AlignedPair[], n: number, width: number, height: number, p: SolvePlanParams): SolvedPlan {
@@ -98,7 +125,7 @@ export function solvePlan(pairs: readonly AlignedPair[], n: number, width: numbe
   pairs.forEach((q) => {
     if (q.result?.flags.includes("repeated-frame")) bad[q.to] = 1;
   });
-  const points = pairs.map((q, k) => (verdicts[k] === "candidate" ? virtualPoints(q) : new Float32Array(0)));
+  const points = pairs.map((q, k) => (verdicts[k] === "candidate" ? virtualPoints(q, p.model) : new Float32Array(0)));
   const weightOf = (k: number) => (pairs[k].result?.inliers ?? 0) / Math.max(1, points[k].length / 4);
   const residualPx: Array<number | undefined> = pairs.map(() => undefined);
   let globals: Affine[] = new Array<Affine>(n).fill(IDENTITY);
@@ -136,7 +163,15 @@ export function solvePlan(pairs: readonly AlignedPair[], n: number, width: numbe
     }
     if (!changed) break;
   }
-  const usedPairs: SolvePair[] = pairs.flatMap((q, k) => (verdicts[k] === "used" ? [{ from: q.from, to: q.to, points: points[k] }] : []));
+  // Placement (rule 5): the used pairs again, each span weighed span^-spanPower.
+  const used = pairs.flatMap((q, k) => (verdicts[k] === "used" ? [k] : []));
+  if (p.spanPower !== 0 && used.some((k) => pairs[k].to - pairs[k].from > 1)) {
+    const placing = used.map((k) => ({ from: pairs[k].from, to: pairs[k].to, points: points[k], weight: weightOf(k) * (pairs[k].to - pairs[k].from) ** -p.spanPower }));
+    const placed = solvePoses(placing, n, { model: p.model, lambda: p.lambda, huberPx: p.huberPx, iterations: p.iterations, width, height });
+    globals = placed.globals;
+    used.forEach((k, j) => (residualPx[k] = placed.pairRms[j]));
+  }
+  const usedPairs: SolvePair[] = used.map((k) => ({ from: pairs[k].from, to: pairs[k].to, points: points[k] }));
   const parts = n === 1 ? [[0]] : connectedParts(usedPairs, n);
   return { ...standIns(pairs, n, bad, globals, verdicts, residualPx, width, height), parts };
 }

@@ -2,7 +2,7 @@
 // dense one, every model recovering the truth, a wrong match that does not bend the stack, parts.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { encodeSample, fitModel, solvePlan, solvePoses, type AlignedPair } from "../../core/align/index.js";
+import { encodeSample, fitModel, SOLVE_DEFAULTS, solvePlan, solvePoses, type AlignedPair } from "../../core/align/index.js";
 import { BandedSystem } from "../../core/align/banded-cholesky.js";
 import { IDENTITY } from "../../core/geometry/affine.js";
 import { worstCornerError } from "./fixtures.js";
@@ -68,7 +68,7 @@ test("a wrong match (30 px off) is dropped as inconsistent and does not bend the
   const { truth, pairs } = syntheticMatches(120, 2, { size: SIZE, noisePx: 0.1 });
   const wrong = pairs.findIndex((p) => p.from === 59 && p.to === 60);
   for (let i = 0; i < pairs[wrong].points.length; i += 4) pairs[wrong].points[i + 2] += 30;
-  const plan = solvePlan(asPairs(pairs), 120, SIZE, SIZE, { model: "affine", lambda: 0.1, huberPx: 1.25, rejectPx: 5, iterations: 4, maxRounds: 4, weakShare: 0.6, weakWindow: 10 });
+  const plan = solvePlan(asPairs(pairs), 120, SIZE, SIZE, { model: "affine", lambda: 0.1, huberPx: 1.25, rejectPx: 5, iterations: 4, maxRounds: 4, weakShare: 0.6, weakWindow: 10, spanPower: SOLVE_DEFAULTS.spanPower });
   assert.deepEqual(plan.bad, []);
   assert.equal(plan.verdicts[wrong], "inconsistent");
   assert.equal(plan.verdicts.filter((v) => v !== "used").length, 1);
@@ -79,7 +79,7 @@ test("a wrong match (30 px off) is dropped as inconsistent and does not bend the
 test("a slice whose matches all fail is bad, stood in by its neighbour; a gap no pair spans gives two parts", () => {
   const { pairs } = syntheticMatches(20, 2, { size: SIZE, noisePx: 0.3 });
   const aligned = asPairs(pairs).map((p) => (p.from === 7 || p.to === 7 ? { ...p, result: { ok: false, matrix: IDENTITY, flags: ["too-few-inliers"] } } : p));
-  const params = { model: "affine", lambda: 0.1, huberPx: 1.25, rejectPx: 5, iterations: 2, maxRounds: 2, weakShare: 0.6, weakWindow: 10 } as const;
+  const params = { model: "affine", lambda: 0.1, huberPx: 1.25, rejectPx: 5, iterations: 2, maxRounds: 2, weakShare: 0.6, weakWindow: 10, spanPower: SOLVE_DEFAULTS.spanPower } as const;
   const plan = solvePlan(aligned, 20, SIZE, SIZE, params);
   assert.deepEqual(plan.bad, [7]);
   assert.deepEqual(plan.standIns.map((s) => [s.index, s.source, s.evidence.length]), [[7, 6, 4]]);

@@ -1,5 +1,5 @@
 // A blank slice in the middle of a stack: both pairs that touch it fail, the bridge pairs that span them
-// (every pair up to maxConsecutiveBad + 1 apart, core/align/bridge-pairs.ts) carry the alignment over it,
+// (the pairs nAdjacent + 1 to maxConsecutiveBad + 1 apart, core/align/bridge-pairs.ts) and the pairs 2 apart carry the alignment over it,
 // and its neighbour stands in for it in the output. The report names the substitution.
 // 2 of 7 pairs fail, more than the default share (0.1): the run accepts it with --max-failed-pair-share.
 import { test } from "node:test";
@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import sharp from "sharp";
+import { DEFAULT_CONFIG } from "../../core/config.js";
 import { apply, corners, type Affine } from "../../core/geometry/affine.js";
 import { runCli } from "../support/cli.js";
 import { runPythonJson } from "../support/python.js";
@@ -26,9 +27,11 @@ test("a blank slice is flagged, bridged and stood in for by its neighbour", { ti
   const run = await runCli(["run", slices, "--out", out, "--raw", "--json", "--workers", "2", "--max-failed-pair-share", "0.3"]);
   assert.equal(run.code, 0, run.stderr);
   const result = JSON.parse(run.stdout);
-  // Pairs (3,4) and (4,5) failed: every pair up to 3 apart that spans one of them was asked for
-  // (1,4) (2,4) (2,5) (3,5) (3,6) (4,6) (4,7) (core/align/bridge-pairs.ts).
-  assert.equal(result.executed.bridge, 7);
+  // Pairs (3,4) and (4,5) failed: every pair more than nAdjacent (2) and up to 3 apart that spans one of
+  // them was asked for, (1,4) (2,5) (3,6) (4,7) (core/align/bridge-pairs.ts); the align stage matched
+  // (2,4) (3,5) (4,6).
+  assert.equal(DEFAULT_CONFIG.align.nAdjacent, 2);
+  assert.equal(result.executed.bridge, 4);
   assert.deepEqual(
     result.summary.substitutions.map((s: { z: number; source: number }) => [s.z, s.source]),
     [[4, 3]],

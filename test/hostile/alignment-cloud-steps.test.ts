@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { FileStore } from "../../adapters/local/file-store.js";
 import { SqliteRunStore } from "../../adapters/local/sqlite-run-store.js";
-import { parseIngestConfig } from "../../core/config.js";
+import { DEFAULT_CONFIG, parseIngestConfig } from "../../core/config.js";
 import { createTaskRouter } from "../../core/pipeline/task-router.js";
 import { fanOutStage, openCloudRun, planStep } from "../../core/pipeline/cloud-steps.js";
 import type { RunPlan } from "../../core/pipeline/run-plan.js";
@@ -64,7 +64,8 @@ test("cloud steps: a blank first slice and two adjacent blanks give the local CL
   assert.equal(cloud.run, JSON.parse(cli.stdout).run, "the same run id");
   const bridges = cloud.queue.published.filter((task) => task.stage === "bridge").map((task) => task.id);
   assert.equal(bridges.length, JSON.parse(cli.stdout).executed.bridge);
-  assert.ok(bridges.includes("bridge-0-2") && bridges.includes("bridge-19-22"), bridges.join(" "));
+  // The bridges start beyond the align stage's pairs (nAdjacent apart): around the blank slice 0, (0, 3) at the default 2.
+  assert.ok(bridges.includes(`bridge-0-${DEFAULT_CONFIG.align.nAdjacent + 1}`) && bridges.includes("bridge-19-22"), bridges.join(" "));
   const planned = await planStep(cloud.deps);
   assert.equal(planned.substitutions, 3);
   const cloudPlan = JSON.parse(readFileSync(path.join(dir, "cloud", "tmp", "plan.json"), "utf8")) as RunPlan;

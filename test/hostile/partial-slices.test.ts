@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { copyFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import sharp from "sharp";
+import { DEFAULT_CONFIG } from "../../core/config.js";
 import { assertEvidence, assertSubstitutedExactly, runKeepingInput, sampleStack, sliceFile, tempDir } from "./support/align-stacks.js";
 
 const SIZE = 512;
@@ -27,10 +28,11 @@ test("a half-blank slice and a repeated frame: exit 0, exactly those two are sto
   const r = await runKeepingInput(slices, ["run", slices, "--out", out, "--workers", "2", "--raw", "--json"]);
   assert.equal(r.code, 0, r.stderr);
   const result = JSON.parse(r.stdout) as { executed: Record<string, number> };
-  // Around the weak pairs (9, 10), (10, 11) and the repeated pair (19, 20): the pairs 2 and 3 apart that
-  // span them (core/align/bridge-pairs.ts): (7,10) (8,10) (8,11) (9,11) (9,12) (10,12) (10,13) and
-  // (17,20) (18,20) (18,21) (19,21) (19,22).
-  assert.equal(result.executed.bridge, 12);
+  // Around the weak pairs (9, 10), (10, 11) and the repeated pair (19, 20): the pairs nAdjacent + 1 (3) to
+  // maxConsecutiveBad + 1 (3) apart that span them (core/align/bridge-pairs.ts): (7,10) (8,11) (9,12)
+  // (10,13) and (17,20) (18,21) (19,22); the pairs 2 apart around them are the align stage's.
+  assert.equal(DEFAULT_CONFIG.align.nAdjacent, 2);
+  assert.equal(result.executed.bridge, 7);
   await assertSubstitutedExactly(slices, out, [10, 20], SIZE);
   const [halfBlank, repeated] = assertEvidence(out, [10, 20]);
   assert.ok(halfBlank.evidence.every((e) => e.flags.includes("weak")), JSON.stringify(halfBlank.evidence));
