@@ -86,10 +86,10 @@ export interface SolvedPlan extends TransformPlan {
  * enough to drop real rotation (82 of 229 pairs 2 apart on the sample tissue of bench/align/stack-accuracy),
  * which the adjacent pairs, whose rotations the solve sums, then contradict.
  */
-function virtualPoints(pair: AlignedPair, model: SolveModel): Float32Array {
+function virtualPoints(pair: AlignedPair, model: SolveModel, joined: boolean): Float32Array {
   const pts = decodeSample(pair.result?.sample ?? "");
   const recorded = pair.result?.matrix ?? IDENTITY;
-  const m = model !== "translation" && pair.to - pair.from >= 2 && pair.result?.model === "translation" ? (sampleFit(pts) ?? recorded) : recorded;
+  const m = model !== "translation" && joined && pair.to - pair.from >= 2 && pair.result?.model === "translation" ? (sampleFit(pts) ?? recorded) : recorded;
   for (let i = 0; i < pts.length; i += 4) {
     const [sx, sy] = [pts[i], pts[i + 1]];
     pts[i + 2] = m[0] * sx + m[1] * sy + m[2];
@@ -125,7 +125,15 @@ export function solvePlan(pairs: readonly AlignedPair[], n: number, width: numbe
   pairs.forEach((q) => {
     if (q.result?.flags.includes("repeated-frame")) bad[q.to] = 1;
   });
-  const points = pairs.map((q, k) => (verdicts[k] === "candidate" ? virtualPoints(q, p.model) : new Float32Array(0)));
+  // Rule 1's exception applies to a longer pair only where adjacent candidates join its two slices (it is
+  // there to agree with their summed rotations); a bridge across a failed or weak pair is the only link,
+  // and its own fit over all its inliers is the best there is.
+  const adjacentOk = new Uint8Array(n);
+  pairs.forEach((q, k) => {
+    if (q.to === q.from + 1 && verdicts[k] === "candidate") adjacentOk[q.from] = 1;
+  });
+  const joined = (q: AlignedPair): boolean => adjacentOk.subarray(q.from, q.to).every((v) => v === 1);
+  const points = pairs.map((q, k) => (verdicts[k] === "candidate" ? virtualPoints(q, p.model, joined(q)) : new Float32Array(0)));
   const weightOf = (k: number) => (pairs[k].result?.inliers ?? 0) / Math.max(1, points[k].length / 4);
   const residualPx: Array<number | undefined> = pairs.map(() => undefined);
   let globals: Affine[] = new Array<Affine>(n).fill(IDENTITY);
