@@ -18,7 +18,7 @@ const side = Number(option("size", "64"));
 const align = process.argv.includes("--align");
 
 const emu = await startEmulators(["pubsub", "firestore", "gcs", "workflows"]);
-const world = await startScaleWorld(emu, (line) => process.stderr.write(`${line}\n`));
+const world = await startScaleWorld(emu);
 const work = mkdtempSync(path.join(tmpdir(), "emscale-bench-"));
 const results: ScaleResult[] = [];
 try {
