@@ -45,6 +45,10 @@ export async function startInstances(service: ServiceName, count: number, dir: s
         stdio: ["ignore", openSync(logFile, "w"), "inherit"],
       });
       const url = `http://127.0.0.1:${port}`;
+      // A driver that ends without stopping it (an uncaught error) takes it along.
+      const orphaned = () => child.kill("SIGKILL");
+      process.once("exit", orphaned);
+      child.once("exit", () => process.off("exit", orphaned));
       started.push({ child, url, countsFile, logFile });
       await waitFor(`${service} instance ${i} to listen`, async () => (await fetch(`${url}/healthz`).then((r) => r.ok).catch(() => false)) || undefined, 30_000, 100);
     }
