@@ -12,8 +12,10 @@ import { FirestoreRunStore } from "../adapters/gcp/firestore-run-store.js";
 import { PubSubQueue, stageTopics } from "../adapters/gcp/pubsub-queue.js";
 import { RunLocator, type LocationPolicy } from "../adapters/gcp/run-locations.js";
 import type { AppDeps } from "./app.js";
+import { CountingRunStore } from "./counting-run-store.js";
 import { listenHost } from "./listen-host.js";
 import type { Logger } from "./log.js";
+import { countingQueue, zeroCounts, type OperationCounts } from "./operation-counts.js";
 
 export interface ServiceConfig {
   gcp: GcpConfig;
@@ -25,6 +27,8 @@ export interface ServiceConfig {
   port: number;
   /** HOST, else every interface on Cloud Run (K_SERVICE is set there), else 127.0.0.1 only. */
   host: string;
+  /** OPERATION_COUNTS_FILE (benches and tests only): count the ports' billed operations, write them here on stop (operation-counts.ts). */
+  countsFile?: string;
 }
 
 /**
@@ -56,6 +60,7 @@ export function serviceConfigFromEnv(env: Readonly<Record<string, string | undef
     runsCollection: env.RUNS_COLLECTION ?? "runs",
     port: listenPort(env.PORT),
     host: listenHost(env.HOST, env.K_SERVICE),
+    ...(env.OPERATION_COUNTS_FILE ? { countsFile: env.OPERATION_COUNTS_FILE } : {}),
   };
 }
 
@@ -67,12 +72,16 @@ function listenPort(text: string | undefined): number {
 }
 
 
-export function buildServiceDeps(config: ServiceConfig, stages: readonly string[], log: Logger, clients?: { storage?: Storage }): AppDeps & { queue: PubSubQueue } {
+/** The app's dependencies; with `config.countsFile`, the run store and the queue counted into `counts`. */
+export function buildServiceDeps(config: ServiceConfig, stages: readonly string[], log: Logger, clients?: { storage?: Storage }): AppDeps & { counts?: OperationCounts } {
   const storage = clients?.storage ?? storageClient(config.gcp);
-  const runs: RunStore = new FirestoreRunStore(firestoreClient(config.gcp), config.runsCollection);
+  const counts = config.countsFile ? zeroCounts() : undefined;
+  const store: RunStore = new FirestoreRunStore(firestoreClient(config.gcp), config.runsCollection);
+  const runs = counts ? new CountingRunStore(store, counts.firestore) : store;
   const locator = new RunLocator(storage, runs, config.policy);
-  const queue = new PubSubQueue(pubsubClient(config.gcp), { topics: stageTopics(config.topics) });
-  return { runs, locator, queue, log, stages, routerFor: routerCache(locator, runs) };
+  const pubsub = new PubSubQueue(pubsubClient(config.gcp), { topics: stageTopics(config.topics) });
+  const queue = counts ? countingQueue(pubsub, counts.pubsub) : pubsub;
+  return { runs, locator, queue, log, stages, routerFor: routerCache(locator, runs), ...(counts ? { counts } : {}) };
 }
 
 /**

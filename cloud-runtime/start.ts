@@ -8,6 +8,7 @@ import { stagesRunBy, type ServiceName } from "../core/pipeline/stages.js";
 import { osCondition, osConditionLine } from "../adapters/local/os-error.js";
 import { createApp } from "./app.js";
 import { jsonLogger } from "./log.js";
+import { writeCounts } from "./operation-counts.js";
 import { buildServiceDeps, serviceConfigFromEnv, type ServiceConfig } from "./service-deps.js";
 
 export interface StartIo {
@@ -34,15 +35,20 @@ export function startService(name: ServiceName, env: Readonly<Record<string, str
     return stop(error);
   }
   const log = jsonLogger(io.stdout, name);
-  const server = createServer(createApp(buildServiceDeps(config, stagesRunBy(name), log)));
+  const deps = buildServiceDeps(config, stagesRunBy(name), log);
+  const server = createServer(createApp(deps));
   server.once("error", stop);
   server.listen(config.port, config.host, () => {
     const { address, port } = server.address() as AddressInfo;
     log("INFO", `${name} listening on ${address}:${port}`, { address, port });
   });
   // Cloud Run sends SIGTERM and waits 10 s: finish the requests in flight, drop idle keep-alive connections.
+  // Counted operations are written once the last request has ended, so the file holds them all.
   process.on("SIGTERM", () => {
-    server.close(() => io.exit(0));
+    server.close(() => {
+      if (config.countsFile && deps.counts) writeCounts(config.countsFile, deps.counts);
+      io.exit(0);
+    });
     server.closeIdleConnections();
   });
 }

@@ -12,7 +12,12 @@
 #
 # Environment: EMULATOR_PROJECT (default emingest-test), EMULATOR_EVENT_BUCKET (the bucket whose
 # finalize events fake-gcs-server publishes; default emingest-src), EMULATOR_EVENT_TOPIC (default gcs-events),
-# EMULATORS (space-separated subset of: pubsub firestore gcs workflows; default all).
+# EMULATORS (space-separated subset of: pubsub firestore gcs workflows; default all), EMULATOR_GCS_BACKEND
+# (fake-gcs-server's backend: memory, the default, or filesystem under DIR/gcs-fs; the memory backend finds
+# an object by scanning the bucket's list, so a lookup costs time in proportion to the objects in the bucket,
+# where the filesystem backend opens the object's file: BENCHMARKS.md, "The cloud pipeline at scale"),
+# EMULATOR_GCS_FS_PARENT (the folder the filesystem backend's root is made in, default DIR; /dev/shm keeps
+# its writes off the disk, whose syncs otherwise cost ~8 ms per insert; `stop` removes that root).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -23,6 +28,8 @@ PROJECT=${EMULATOR_PROJECT:-emingest-test}
 EVENT_BUCKET=${EMULATOR_EVENT_BUCKET:-emingest-src}
 EVENT_TOPIC=${EMULATOR_EVENT_TOPIC:-gcs-events}
 WHICH=${EMULATORS:-pubsub firestore gcs workflows}
+GCS_BACKEND=${EMULATOR_GCS_BACKEND:-memory}
+GCS_FS_PARENT=${EMULATOR_GCS_FS_PARENT:-}
 
 since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }'; }
 log() { printf '[emulators] %s\n' "$*" >&2; }
@@ -95,8 +102,18 @@ start() {
     if [ -n "$pubsub_host" ]; then
       events=(-event.pubsub-project-id "$PROJECT" -event.pubsub-topic "$EVENT_TOPIC" -event.bucket "$EVENT_BUCKET" -event.list finalize)
     fi
+    local backend
+    case $GCS_BACKEND in
+      memory) backend=(-backend memory) ;;
+      filesystem)
+        local root
+        root=$(mktemp -d "${GCS_FS_PARENT:-$dir}/emingest-gcs.XXXXXX")
+        echo "$root" > "$dir/gcs-root"
+        backend=(-backend filesystem -filesystem-root "$root") ;;
+      *) log "EMULATOR_GCS_BACKEND must be memory or filesystem, not \"$GCS_BACKEND\""; return 2 ;;
+    esac
     PUBSUB_EMULATOR_HOST=$pubsub_host spawn gcs "$dir" "$TOOLS/bin/fake-gcs-server" -scheme http -host 127.0.0.1 -port "$p" \
-      -backend memory -public-host "127.0.0.1:$p" -external-url "http://127.0.0.1:$p" -log-level warn "${events[@]}"
+      "${backend[@]}" -public-host "127.0.0.1:$p" -external-url "http://127.0.0.1:$p" -log-level warn "${events[@]}"
     echo "export STORAGE_API_ENDPOINT=http://127.0.0.1:$p" >> "$dir/env"
     echo "export EMULATOR_EVENT_TOPIC=$EVENT_TOPIC" >> "$dir/env"
     echo "export EMULATOR_EVENT_BUCKET=$EVENT_BUCKET" >> "$dir/env"
@@ -142,6 +159,11 @@ stop() {
     if kill -0 -- "-$pid" 2> /dev/null; then kill -KILL -- "-$pid" 2> /dev/null || true; fi
   done < "$dir/pids"
   rm -f "$dir/pids"
+  # The filesystem backend's root, which start made (it may be outside DIR).
+  if [ -f "$dir/gcs-root" ]; then
+    rm -rf -- "$(cat "$dir/gcs-root")"
+    rm -f "$dir/gcs-root"
+  fi
 }
 
 case "${1:-}" in

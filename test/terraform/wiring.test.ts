@@ -38,6 +38,7 @@ const NOT_SET: Record<string, string> = {
   FIRESTORE_EMULATOR_HOST: "emulators only",
   PUBSUB_EMULATOR_HOST: "emulators only",
   WORKFLOWS_ENDPOINT: "emulators only",
+  OPERATION_COUNTS_FILE: "benches and tests only: the counted scale run (cloud-runtime/operation-counts.ts)",
 };
 
 function literalKeys(value: unknown, what: string): string[] {

@@ -22,13 +22,20 @@ export interface Emulators {
   stop(): Promise<void>;
 }
 
-export async function startEmulators(which: readonly EmulatorName[]): Promise<Emulators> {
+export interface EmulatorOptions {
+  /** fake-gcs-server's backend (scripts/emulators.sh EMULATOR_GCS_BACKEND); memory unless said. */
+  gcsBackend?: "memory" | "filesystem";
+  /** The folder the filesystem backend's root is made in (EMULATOR_GCS_FS_PARENT); the emulators' folder unless said. */
+  gcsRootParent?: string;
+}
+
+export async function startEmulators(which: readonly EmulatorName[], options: EmulatorOptions = {}): Promise<Emulators> {
   // No metadata server here: keep google-auth from probing for one (and warning) against the emulators.
   process.env.METADATA_SERVER_DETECTION ??= "none";
   const dir = mkdtempSync(path.join(tmpdir(), "emingest-emu-"));
   const started = Date.now();
   try {
-    await run("bash", [SCRIPT, "start", dir, String(process.pid)], { env: { ...process.env, EMULATORS: which.join(" ") }, maxBuffer: 1 << 24 });
+    await run("bash", [SCRIPT, "start", dir, String(process.pid)], { env: { ...process.env, EMULATORS: which.join(" "), EMULATOR_GCS_BACKEND: options.gcsBackend ?? "memory", EMULATOR_GCS_FS_PARENT: options.gcsRootParent ?? "" }, maxBuffer: 1 << 24 });
   } catch (error) {
     await run("bash", [SCRIPT, "stop", dir]).catch(() => undefined);
     throw error;

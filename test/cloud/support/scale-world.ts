@@ -1,47 +1,59 @@
-// The emulated cloud with every billed operation counted, for the scale tests and the scale bench: fake-gcs
-// behind a counting proxy (the services' only way to the buckets), Firestore behind a counting RunStore,
-// Pub/Sub publishes counted at the queue (messages and bytes of task JSON), the services' HTTP requests
-// counted by route (pushes, each workflow step call, the largest step answer a workflow variable holds).
-// The run is started the way `gcloud workflows run ingest --data='{"source": ...}'` starts it, through the
-// Executions API in front of the workflows emulator running workflows-yaml/ingest.yaml.
-import type { IncomingMessage, ServerResponse } from "node:http";
+// The emulated cloud with every billed operation counted, for the scale tests and the scale bench. The
+// services run as several OS processes each (scale-instances.ts: started from their wiring files with env
+// config, as Cloud Run starts them, fresh for every run), behind one round-robin front per service
+// (scale-front.ts: the service's URL, which the workflow calls and Pub/Sub pushes to). Counted where the
+// billing happens: GCS requests by class at a proxy in front of fake-gcs (the instances' only way to the
+// buckets), Firestore operations and Pub/Sub publishes inside each instance by the decorators of its ports
+// (cloud-runtime/operation-counts.ts: only a process can see its own RunStore calls), summed over the
+// instances; pushes and workflow step calls at the fronts, which also record every task delivery. The run is
+// started the way `gcloud workflows run ingest --data='{"source": ...}'` starts it, through the Executions API
+// in front of the workflows emulator running workflows-yaml/ingest.yaml.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import type { Bucket } from "@google-cloud/storage";
 import { firestoreClient, pubsubClient, storageClient } from "../../../adapters/gcp/clients.js";
 import { FirestoreRunStore } from "../../../adapters/gcp/firestore-run-store.js";
-import { PubSubQueue, stageTopics } from "../../../adapters/gcp/pubsub-queue.js";
-import { RunLocator } from "../../../adapters/gcp/run-locations.js";
 import { executionsClient } from "../../../adapters/gcp/workflow-starter.js";
-import { createApp, type RequestListener } from "../../../cloud-runtime/app.js";
-import { routerCache } from "../../../cloud-runtime/service-deps.js";
-import { stagesRunBy, type ServiceName } from "../../../core/pipeline/stages.js";
-import type { TaskMessage, TaskQueue } from "../../../core/ports.js";
+import { zeroFirestore, type FirestoreCounts } from "../../../cloud-runtime/counting-run-store.js";
+import type { PubSubCounts } from "../../../cloud-runtime/operation-counts.js";
+import type { ServiceName } from "../../../core/pipeline/stages.js";
 import { mapLimit } from "../../../core/util/map-limit.js";
 import { startCountingProxy, type GcsCounts } from "./counting-proxy.js";
-import { CountingRunStore, zeroFirestore, type FirestoreCounts } from "./counting-run-store.js";
 import type { Emulators } from "./emulators.js";
 import { startExecutionsShim } from "./executions-shim.js";
-import { listen, waitFor } from "./pipeline.js";
+import { waitFor } from "./pipeline.js";
+import { startScaleFront, type DeliveryRecord, type HttpCounts } from "./scale-front.js";
+import { startInstances, type InstanceReport } from "./scale-instances.js";
 
-export interface HttpCounts {
-  pushes: number;
-  /** Workflow step calls by step name (start, fanout, status, plan, finalize, fail). */
-  steps: Record<string, number>;
-  /** Bytes of the largest step answer (what a workflow variable holds). */
-  largestStepAnswer: number;
-  /** Answers that were not 200. */
-  failures: number;
-}
+export type { HttpCounts };
 
 export interface ScaleCounts {
   gcs: GcsCounts;
   firestore: FirestoreCounts;
-  pubsub: { messages: number; bytes: number; largest: number; byStage: Record<string, number> };
+  pubsub: PubSubCounts;
   http: HttpCounts;
+}
+
+/** What the service processes did: every task delivery the fronts passed on, and each instance's own report. */
+export interface ProcessReport {
+  deliveries: DeliveryRecord[];
+  instances: InstanceReport[];
+  /** Per service, the most instances that had a task delivery in flight at one time. */
+  maxBusy: Record<ServiceName, number>;
+}
+
+export interface ScaleWorldOptions {
+  /** Instances (processes) per service; 2 and 2 unless said. */
+  instances?: Record<ServiceName, number>;
+  /** Every k-th delivery answered "done" is delivered again to another instance (scale-front.ts); 0: never. */
+  redeliverEvery?: number;
 }
 
 export interface ScaleWorld {
   /** Runs the stack under gs://<src>/<prefix>/ to the end; the execution's result and the counts of that run alone. */
-  run(prefix: string): Promise<{ run: string; status: string; counts: ScaleCounts; wallMs: number }>;
+  run(prefix: string): Promise<{ run: string; status: string; counts: ScaleCounts; wallMs: number; processes: ProcessReport }>;
+  instances: Record<ServiceName, number>;
   src: Bucket;
   out: Bucket;
   runs: FirestoreRunStore;
@@ -49,123 +61,140 @@ export interface ScaleWorld {
 }
 
 const BUCKETS = { src: "scale-src", out: "scale-out" };
+const TOPICS: Record<ServiceName, string> = { align: "scale-align", emwrite: "scale-emwrite" };
+const COLLECTION = "runs-scale";
 
-export async function startScaleWorld(emu: Emulators, log: (line: string) => void = () => undefined): Promise<ScaleWorld> {
+export async function startScaleWorld(emu: Emulators, options: ScaleWorldOptions = {}): Promise<ScaleWorld> {
+  const instances = options.instances ?? { align: 2, emwrite: 2 };
   const direct = storageClient(emu.config);
   const [src] = await direct.createBucket(BUCKETS.src);
   const [out] = await direct.createBucket(BUCKETS.out);
   const proxy = await startCountingProxy(emu.env.STORAGE_API_ENDPOINT);
-  const viaProxy = storageClient({ ...emu.config, storageEndpoint: proxy.url });
   const pubsub = pubsubClient(emu.config);
-  const topics: Record<ServiceName, string> = { align: "scale-align", emwrite: "scale-emwrite" };
-  const [alignTopic] = await pubsub.createTopic(topics.align);
-  const [emwriteTopic] = await pubsub.createTopic(topics.emwrite);
+  const [alignTopic] = await pubsub.createTopic(TOPICS.align);
+  const [emwriteTopic] = await pubsub.createTopic(TOPICS.emwrite);
   const [dead] = await pubsub.createTopic("scale-dead");
   const db = firestoreClient(emu.config);
-  const store = new FirestoreRunStore(db, "runs-scale");
-  let counts = freshCounts(proxy.counts);
-  const runs = new CountingRunStore(store, counts.firestore);
-  const queue = new PubSubQueue(pubsub, { topics: stageTopics(topics) });
-  const countingQueue: TaskQueue = {
-    publish: async (tasks: readonly TaskMessage[]) => {
-      for (const t of tasks) {
-        const bytes = Buffer.byteLength(JSON.stringify(t));
-        counts.pubsub.messages++;
-        counts.pubsub.bytes += bytes;
-        counts.pubsub.largest = Math.max(counts.pubsub.largest, bytes);
-        counts.pubsub.byStage[t.stage] = (counts.pubsub.byStage[t.stage] ?? 0) + 1;
-      }
-      await queue.publish(tasks);
-    },
-  };
-  const servers = await Promise.all(
-    (["align", "emwrite"] as const).map(async (service) => {
-      const locator = new RunLocator(viaProxy, runs, { sourceBuckets: [src.name], outputBucket: out.name });
-      const app = createApp({
-        runs: runs,
-        locator,
-        queue: countingQueue,
-        log: (sev, msg, f) => (sev === "ERROR" || sev === "WARNING" ? log(`${service} ${sev} ${msg} ${JSON.stringify(f)}`) : undefined),
-        stages: stagesRunBy(service),
-        routerFor: routerCache(locator, runs),
-      });
-      return listen(countingApp(app, () => counts.http));
-    }),
-  );
-  const [alignUrl, emwriteUrl] = servers.map((s) => s.url);
+  const store = new FirestoreRunStore(db, COLLECTION);
+  const fronts = { align: await startScaleFront("align", options.redeliverEvery), emwrite: await startScaleFront("emwrite", options.redeliverEvery) };
   const retryPolicy = { minimumBackoff: { seconds: 1 }, maximumBackoff: { seconds: 2 } };
   const deadLetterPolicy = { deadLetterTopic: dead.name, maxDeliveryAttempts: 5 };
-  await alignTopic.createSubscription("scale-align-push", { pushConfig: { pushEndpoint: `${alignUrl}/` }, ackDeadlineSeconds: 60, retryPolicy, deadLetterPolicy });
-  await emwriteTopic.createSubscription("scale-emwrite-push", { pushConfig: { pushEndpoint: `${emwriteUrl}/` }, ackDeadlineSeconds: 60, retryPolicy, deadLetterPolicy });
-  await dead.createSubscription("scale-dead-push", { pushConfig: { pushEndpoint: `${emwriteUrl}/dead-letter` } });
+  await alignTopic.createSubscription("scale-align-push", { pushConfig: { pushEndpoint: `${fronts.align.url}/` }, ackDeadlineSeconds: 60, retryPolicy, deadLetterPolicy });
+  await emwriteTopic.createSubscription("scale-emwrite-push", { pushConfig: { pushEndpoint: `${fronts.emwrite.url}/` }, ackDeadlineSeconds: 60, retryPolicy, deadLetterPolicy });
+  await dead.createSubscription("scale-dead-push", { pushConfig: { pushEndpoint: `${fronts.emwrite.url}/dead-letter` } });
   const shim = await startExecutionsShim(emu.env.WORKFLOWS_EMULATOR_URL, emu.env.WORKFLOWS_EMULATOR_SOURCE);
   const executions = executionsClient({ endpoint: shim.url });
+  const work = mkdtempSync(path.join(tmpdir(), "emscale-procs-"));
+  // The services' configuration, as Terraform gives it to them, but the bucket endpoint: the counting proxy.
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? "",
+    GOOGLE_CLOUD_PROJECT: emu.config.projectId,
+    STORAGE_API_ENDPOINT: proxy.url,
+    FIRESTORE_EMULATOR_HOST: emu.env.FIRESTORE_EMULATOR_HOST,
+    PUBSUB_EMULATOR_HOST: emu.env.PUBSUB_EMULATOR_HOST,
+    METADATA_SERVER_DETECTION: "none",
+    SOURCE_BUCKETS: src.name,
+    OUTPUT_BUCKET: out.name,
+    ALIGN_TOPIC: TOPICS.align,
+    EMWRITE_TOPIC: TOPICS.emwrite,
+    RUNS_COLLECTION: COLLECTION,
+  };
+  let runs = 0;
 
   return {
     src,
     out,
     runs: store,
+    instances,
     async run(prefix) {
-      counts = freshCounts(proxy.counts);
-      proxy.reset();
-      counts.gcs = proxy.counts;
-      runs.counts = counts.firestore;
-      const started = Date.now();
-      const parent = `projects/${emu.config.projectId}/locations/us-central1/workflows/ingest`;
-      const data = { source: `gs://${src.name}/${prefix}`, alignUrl, emwriteUrl, pollSeconds: 1, maxWaitSeconds: 7200 };
-      const [created] = await executions.createExecution({ parent, execution: { argument: JSON.stringify(data) } });
-      const finished = await waitFor(
-        "the execution",
-        async () => {
-          const [e] = await executions.getExecution({ name: created.name });
-          return e.state === "ACTIVE" ? undefined : e;
-        },
-        4 * 3600_000,
-        500,
-      );
-      const wallMs = Date.now() - started;
-      const result = JSON.parse(finished.result ?? "{}") as { run?: string; status?: string };
-      if (finished.state !== "SUCCEEDED") throw new Error(`execution ${finished.state}: ${JSON.stringify(finished.error)}`);
-      counts.gcs = { ...proxy.counts, byKind: { ...proxy.counts.byKind } };
-      return { run: result.run ?? "", status: result.status ?? "", counts, wallMs };
+      const dir = path.join(work, `run-${runs++}`);
+      mkdirSync(dir);
+      const started = { align: await startInstances("align", instances.align, dir, env), emwrite: await startInstances("emwrite", instances.emwrite, dir, env) };
+      let reports: InstanceReport[] = [];
+      try {
+        fronts.align.use(started.align.urls);
+        fronts.emwrite.use(started.emwrite.urls);
+        proxy.reset();
+        const begun = Date.now();
+        const parent = `projects/${emu.config.projectId}/locations/us-central1/workflows/ingest`;
+        const data = { source: `gs://${src.name}/${prefix}`, alignUrl: fronts.align.url, emwriteUrl: fronts.emwrite.url, pollSeconds: 1, maxWaitSeconds: 7200 };
+        const [created] = await executions.createExecution({ parent, execution: { argument: JSON.stringify(data) } });
+        const finished = await waitFor(
+          "the execution",
+          async () => {
+            const [e] = await executions.getExecution({ name: created.name });
+            return e.state === "ACTIVE" ? undefined : e;
+          },
+          4 * 3600_000,
+          500,
+        );
+        const wallMs = Date.now() - begun;
+        if (finished.state !== "SUCCEEDED") throw new Error(`execution ${finished.state}: ${JSON.stringify(finished.error)}`);
+        const result = JSON.parse(finished.result ?? "{}") as { run?: string; status?: string };
+        reports = await Promise.all([started.align.stop(), started.emwrite.stop()]).then((r) => r.flat());
+        const counts: ScaleCounts = {
+          gcs: { ...proxy.counts, byKind: { ...proxy.counts.byKind } },
+          firestore: sumFirestore(reports.map((r) => r.counts.firestore)),
+          pubsub: sumPubSub(reports.map((r) => r.counts.pubsub)),
+          http: sumHttp([fronts.align.counts, fronts.emwrite.counts]),
+        };
+        const processes: ProcessReport = {
+          deliveries: [...fronts.align.deliveries, ...fronts.emwrite.deliveries],
+          instances: reports,
+          maxBusy: { align: fronts.align.maxBusy, emwrite: fronts.emwrite.maxBusy },
+        };
+        return { run: result.run ?? "", status: result.status ?? "", counts, wallMs, processes };
+      } finally {
+        // Stops only what is still running (a run that failed before its counts were read).
+        if (reports.length === 0) await Promise.allSettled([started.align.stop(), started.emwrite.stop()]);
+      }
     },
     async close() {
       await executions.close();
       await shim.close();
-      for (const s of servers) await s.close();
-      await queue.close();
+      await fronts.align.close();
+      await fronts.emwrite.close();
       await pubsub.close();
       await db.terminate();
       await proxy.close();
+      rmSync(work, { recursive: true, force: true });
     },
   };
 }
 
-function freshCounts(gcs: GcsCounts): ScaleCounts {
-  return {
-    gcs,
-    firestore: zeroFirestore(),
-    pubsub: { messages: 0, bytes: 0, largest: 0, byStage: {} },
-    http: { pushes: 0, steps: {}, largestStepAnswer: 0, failures: 0 },
-  };
+function sumFirestore(parts: readonly FirestoreCounts[]): FirestoreCounts {
+  const total = zeroFirestore();
+  for (const p of parts) {
+    total.reads += p.reads;
+    total.countReads += p.countReads;
+    total.writes += p.writes;
+    total.largestRun = Math.max(total.largestRun, p.largestRun);
+    total.largestTask = Math.max(total.largestTask, p.largestTask);
+    for (const [m, n] of Object.entries(p.byMethod)) total.byMethod[m] = (total.byMethod[m] ?? 0) + n;
+  }
+  return total;
 }
 
-/** Counts each request by route and measures each step's answer. */
-function countingApp(app: RequestListener, http: () => HttpCounts): RequestListener {
-  return (req: IncomingMessage, res: ServerResponse) => {
-    const path = new URL(req.url ?? "/", "http://svc").pathname;
-    const step = /^\/steps\/([a-z]+)$/.exec(path)?.[1];
-    const counts = http();
-    if (step) counts.steps[step] = (counts.steps[step] ?? 0) + 1;
-    else if (path === "/") counts.pushes++;
-    const end = res.end.bind(res) as (chunk?: unknown, ...rest: unknown[]) => ServerResponse;
-    (res as { end: unknown }).end = (chunk?: unknown, ...rest: unknown[]) => {
-      if (res.statusCode !== 200) counts.failures++;
-      if (step && (typeof chunk === "string" || Buffer.isBuffer(chunk))) counts.largestStepAnswer = Math.max(counts.largestStepAnswer, Buffer.byteLength(chunk));
-      return end(chunk, ...rest);
-    };
-    app(req, res);
-  };
+function sumPubSub(parts: readonly PubSubCounts[]): PubSubCounts {
+  const total: PubSubCounts = { messages: 0, bytes: 0, largest: 0, byStage: {} };
+  for (const p of parts) {
+    total.messages += p.messages;
+    total.bytes += p.bytes;
+    total.largest = Math.max(total.largest, p.largest);
+    for (const [s, n] of Object.entries(p.byStage)) total.byStage[s] = (total.byStage[s] ?? 0) + n;
+  }
+  return total;
+}
+
+function sumHttp(parts: readonly HttpCounts[]): HttpCounts {
+  const total: HttpCounts = { pushes: 0, steps: {}, largestStepAnswer: 0, failures: 0 };
+  for (const p of parts) {
+    total.pushes += p.pushes;
+    total.failures += p.failures;
+    total.largestStepAnswer = Math.max(total.largestStepAnswer, p.largestStepAnswer);
+    for (const [s, n] of Object.entries(p.steps)) total.steps[s] = (total.steps[s] ?? 0) + n;
+  }
+  return total;
 }
 
 /** Uploads a folder's files under prefix, 16 at a time, straight to fake-gcs (not counted). */

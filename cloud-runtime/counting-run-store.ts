@@ -4,7 +4,8 @@
 // are a transaction of 1 read + 1 write (recordTask of a task already done: the read only); a query bills 1
 // read per document returned, at least 1; a count() aggregation 1 read per 1,000 index entries counted,
 // at least 1 (two per countTasks: done and failed). It also keeps the largest run and task record it saw.
-import type { RunPatch, RunRecord, RunStore, TaskRecord } from "../../../core/ports.js";
+// A service wraps its store in it only when its configuration asks (OPERATION_COUNTS_FILE, operation-counts.ts).
+import type { RunPatch, RunRecord, RunStore, TaskRecord } from "../core/ports.js";
 
 export interface FirestoreCounts {
   reads: number;
