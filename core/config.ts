@@ -55,7 +55,7 @@ export interface AlignConfig {
   expectedModel: AlignParams["expectedModel"];
   /** Keypoint detector: "akaze" (default) or "sift" (OpenCV's SIFT, float descriptors, L2 ratio matching). */
   detector: AlignParams["detector"];
-  /** Destripe the feature copy (align/destripe.ts): for stacks with curtaining; off by default. */
+  /** Destripe the feature copy (align/destripe.ts): stripes fixed in the frame (curtaining); on by default. */
   destripe: boolean;
   /**
    * The alignment policy (align/alignment-policy.ts): the run stops when more than this share of the

@@ -22,8 +22,9 @@ export interface AlignParams {
   /** Keypoint detector: "akaze" (binary descriptors, Hamming) or "sift" (OpenCV's defaults, float descriptors, L2). */
   detector: Detector;
   /**
-   * Take vertical stripes fixed in the frame (curtaining) out of the copy features are found on (destripe.ts).
-   * Off by default: on stacks without stripes it costs accuracy (BENCHMARKS.md, "Destripe").
+   * Take vertical stripes fixed in the frame (curtaining) out of the copy features are found on (destripe.ts:
+   * only what the slice's horizontal bands agree on). On by default: on stacks without stripes it costs no
+   * accuracy (BENCHMARKS.md, "Destripe").
    */
   destripe: boolean;
   /** AKAZE detector threshold (OpenCV default 0.001). */
@@ -59,7 +60,7 @@ export const DEFAULT_ALIGN_PARAMS: AlignParams = {
   minNumInliers: 20,
   expectedModel: "auto",
   detector: "akaze",
-  destripe: false,
+  destripe: true,
   akazeThreshold: 0.001,
   maxFeatures: 6000,
   coarseFeatures: 500,

@@ -71,7 +71,7 @@ const CHANGED: { [K in keyof IngestConfig]-?: IngestConfig[K] } = {
   window16: [1, 99],
   window16Scope: "slice",
   xyOrigin: "zero",
-  align: { maxSize: 512, rod: 0.8, maxEpsilon: 9, minInlierRatio: 0.2, minNumInliers: 9, expectedModel: "rigid", detector: "sift", destripe: true, maxFailedPairShare: 0.5, maxConsecutiveBad: 3, nAdjacent: 3 },
+  align: { maxSize: 512, rod: 0.8, maxEpsilon: 9, minInlierRatio: 0.2, minNumInliers: 9, expectedModel: "rigid", detector: "sift", destripe: false, maxFailedPairShare: 0.5, maxConsecutiveBad: 3, nAdjacent: 3 },
   cube: 256,
   maxPixels: 1000,
 };
