@@ -81,7 +81,7 @@ export interface SolvedPlan extends TransformPlan {
  * the pair's inliers (hundreds), so it places d more exactly than the 64 sampled matches do (their RMS is
  * the pair's residual, ~0.3 px); each point then weighs inliers / sample size, so the pair counts as all
  * its inliers. Exception: a pair 2 or more apart whose "auto" model choice was translation, in a solve of
- * rotations, is mapped by the rigid least-squares fit of its sample. Translation is chosen when the
+ * rotations, whose slices adjacent candidates join (`joined`), is mapped by the rigid least-squares fit of its sample. Translation is chosen when the
  * rotation hides in the pair's noise, and over a longer span the tissue's own change raises that noise
  * enough to drop real rotation (82 of 229 pairs 2 apart on the sample tissue of bench/align/stack-accuracy),
  * which the adjacent pairs, whose rotations the solve sums, then contradict.
