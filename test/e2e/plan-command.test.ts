@@ -31,29 +31,46 @@ async function sample(dir: string, count: number, size: number): Promise<void> {
   rmSync(path.join(dir, "ground-truth.json"));
 }
 
+// CPU-seconds on this shared 2-core machine inflate with what else runs (the background image build of
+// scripts/test.sh, another test's leftovers; FINDINGS.md) and contention only ever adds to them, so the
+// calibration and the measured run are each taken twice, in the order calibrate, run, run, calibrate, and
+// the least of the two predictions is held to the least of the two measurements: a spike of load during
+// one of them does not decide the comparison.
 test("plan --calibrate, then the plan of another stack predicts its local run's CPU-seconds within 25%", async () => {
-  const calibration = path.join(work, "cal", "calibration.json");
-  const cal = await runCli(["plan", "--calibrate", "--calibrate-count", "12", "--calibrate-size", "768", "--calibration", calibration]);
-  assert.equal(cal.code, 0, cal.stderr);
-  assert.match(cal.stderr, /calibration stored in /);
-  const stored = parseCalibration(readFileSync(calibration, "utf8"), calibration);
-  assert.ok(stored.stageCpu.features > 0 && stored.stageCpu.render > 0 && stored.stageCpu.pyramid > 0);
+  const calibrate = async (name: string): Promise<string> => {
+    const calibration = path.join(work, name, "calibration.json");
+    const cal = await runCli(["plan", "--calibrate", "--calibrate-count", "12", "--calibrate-size", "768", "--calibration", calibration]);
+    assert.equal(cal.code, 0, cal.stderr);
+    assert.match(cal.stderr, /calibration stored in /);
+    const stored = parseCalibration(readFileSync(calibration, "utf8"), calibration);
+    assert.ok(stored.stageCpu.features > 0 && stored.stageCpu.render > 0 && stored.stageCpu.pyramid > 0);
+    return calibration;
+  };
+  const measure = async (out: string): Promise<number> => {
+    const { stderr } = await exec("/usr/bin/time", ["-f", "cpu %U %S", process.execPath, cliPath, "run", slices, "--out", path.join(work, out)], { maxBuffer: 1 << 26 });
+    const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
+    assert.ok(m, stderr.slice(-400));
+    return Number(m[1]) + Number(m[2]);
+  };
+  const predict = async (calibration: string): Promise<number> => {
+    const planned = await runCli(["plan", slices, "--calibration", calibration, "--json"]);
+    assert.equal(planned.code, 0, planned.stderr);
+    const plan = JSON.parse(planned.stdout) as CostPlan;
+    assert.deepEqual(plan.stages.map((s) => [s.stage, s.tasks]), [["features", 20], ["align", 19], ["bridge", 0], ["render", 20], ["pyramid", 4]]);
+    return plan.localCpuSeconds;
+  };
 
   // Another stack: more slices of another size than the calibration's.
   const slices = path.join(work, "bench");
   await sample(slices, 20, 1024);
-  const planned = await runCli(["plan", slices, "--calibration", calibration, "--json"]);
-  assert.equal(planned.code, 0, planned.stderr);
-  const plan = JSON.parse(planned.stdout) as CostPlan;
-  assert.deepEqual(plan.stages.map((s) => [s.stage, s.tasks]), [["features", 20], ["align", 19], ["bridge", 0], ["render", 20], ["pyramid", 4]]);
-
-  const { stderr } = await exec("/usr/bin/time", ["-f", "cpu %U %S", process.execPath, cliPath, "run", slices, "--out", path.join(work, "bench-out")], { maxBuffer: 1 << 26 });
-  const m = /cpu ([\d.]+) ([\d.]+)\s*$/.exec(stderr);
-  assert.ok(m, stderr.slice(-400));
-  const measured = Number(m[1]) + Number(m[2]);
-  const error = Math.abs(plan.localCpuSeconds - measured) / measured;
-  process.stderr.write(`plan ${plan.localCpuSeconds.toFixed(2)} CPU-s, run ${measured.toFixed(2)} CPU-s: ${(100 * error).toFixed(1)}% off\n`);
-  assert.ok(error <= 0.25, `planned ${plan.localCpuSeconds} CPU-s, measured ${measured} CPU-s`);
+  const first = await calibrate("cal-1");
+  const runs = [await measure("bench-out-1"), await measure("bench-out-2")];
+  const last = await calibrate("cal-2");
+  const predictions = [await predict(first), await predict(last)];
+  const [predicted, measured] = [Math.min(...predictions), Math.min(...runs)];
+  const error = Math.abs(predicted - measured) / measured;
+  process.stderr.write(`plan ${predictions.map((p) => p.toFixed(2)).join(", ")} CPU-s, runs ${runs.map((r) => r.toFixed(2)).join(", ")} CPU-s: ${(100 * error).toFixed(1)}% off\n`);
+  assert.ok(error <= 0.25, `planned ${predictions.join(", ")} CPU-s, measured ${runs.join(", ")} CPU-s`);
 });
 
 test("a prices file changes the dollars by its prices and nothing else; the text plan names every price it uses", async () => {
