@@ -178,7 +178,7 @@ test("serve: a folder with no volume is served with a warning and no link", asyn
     if (s.child.exitCode === null) s.child.kill("SIGKILL");
   });
   assert.deepEqual(s.stdout, [`serving ${dir} at ${s.base}`]);
-  assert.equal(s.stderr(), `emingest: warning: ${dir} holds no volume (no ng/jpeg/info or ng/raw/info); serve the --out folder of a finished run\n`);
+  assert.equal(s.stderr(), `emingest: warning: ${dir} holds no volume (no ng/jpeg/info or ng/raw/info or ng/zarr/zarr.json); serve the --out folder of a finished run\n`);
   await stop(s);
 });
 
