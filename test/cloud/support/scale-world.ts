@@ -134,9 +134,9 @@ export async function startScaleWorld(emu: Emulators, options: ScaleWorldOptions
         reports = await Promise.all([started.align.stop(), started.emwrite.stop()]).then((r) => r.flat());
         const counts: ScaleCounts = {
           gcs: { ...proxy.counts, byKind: { ...proxy.counts.byKind } },
-          firestore: sumFirestore(reports.map((r) => r.counts.firestore)),
-          pubsub: sumPubSub(reports.map((r) => r.counts.pubsub)),
-          http: sumHttp([fronts.align.counts, fronts.emwrite.counts]),
+          firestore: sumCounts(reports.map((r) => r.counts.firestore), zeroFirestore()),
+          pubsub: sumCounts(reports.map((r) => r.counts.pubsub), { messages: 0, bytes: 0, largest: 0, byStage: {} }),
+          http: sumCounts([fronts.align.counts, fronts.emwrite.counts], { pushes: 0, steps: {}, largestStepAnswer: 0, failures: 0 }),
         };
         const processes: ProcessReport = {
           deliveries: [...fronts.align.deliveries, ...fronts.emwrite.deliveries],
@@ -162,39 +162,27 @@ export async function startScaleWorld(emu: Emulators, options: ScaleWorldOptions
   };
 }
 
-function sumFirestore(parts: readonly FirestoreCounts[]): FirestoreCounts {
-  const total = zeroFirestore();
-  for (const p of parts) {
-    total.reads += p.reads;
-    total.countReads += p.countReads;
-    total.writes += p.writes;
-    total.largestRun = Math.max(total.largestRun, p.largestRun);
-    total.largestTask = Math.max(total.largestTask, p.largestTask);
-    for (const [m, n] of Object.entries(p.byMethod)) total.byMethod[m] = (total.byMethod[m] ?? 0) + n;
-  }
-  return total;
-}
+type CountRecord = Record<string, number | Record<string, number>>;
 
-function sumPubSub(parts: readonly PubSubCounts[]): PubSubCounts {
-  const total: PubSubCounts = { messages: 0, bytes: 0, largest: 0, byStage: {} };
-  for (const p of parts) {
-    total.messages += p.messages;
-    total.bytes += p.bytes;
-    total.largest = Math.max(total.largest, p.largest);
-    for (const [s, n] of Object.entries(p.byStage)) total.byStage[s] = (total.byStage[s] ?? 0) + n;
+/**
+ * Sums the count records of several processes field by field: a `largest*` field takes the largest value,
+ * any other number is added, and a per-key record (by method, stage, step) is added key by key.
+ */
+function sumCounts<T extends object>(parts: readonly T[], zero: T): T {
+  const total = structuredClone(zero) as CountRecord;
+  for (const part of parts as readonly CountRecord[]) {
+    for (const [field, value] of Object.entries(part)) {
+      const sum = total[field];
+      if (typeof value === "number") {
+        const before = typeof sum === "number" ? sum : 0;
+        total[field] = field.startsWith("largest") ? Math.max(before, value) : before + value;
+      } else {
+        const byKey = typeof sum === "object" ? sum : (total[field] = {});
+        for (const [key, n] of Object.entries(value)) byKey[key] = (byKey[key] ?? 0) + n;
+      }
+    }
   }
-  return total;
-}
-
-function sumHttp(parts: readonly HttpCounts[]): HttpCounts {
-  const total: HttpCounts = { pushes: 0, steps: {}, largestStepAnswer: 0, failures: 0 };
-  for (const p of parts) {
-    total.pushes += p.pushes;
-    total.failures += p.failures;
-    total.largestStepAnswer = Math.max(total.largestStepAnswer, p.largestStepAnswer);
-    for (const [s, n] of Object.entries(p.steps)) total.steps[s] = (total.steps[s] ?? 0) + n;
-  }
-  return total;
+  return total as T;
 }
 
 /** Uploads a folder's files under prefix, 16 at a time, straight to fake-gcs (not counted). */
