@@ -18,6 +18,17 @@ export function sampleInliers(pts: Correspondences, inliers: ArrayLike<number>, 
   return out;
 }
 
+/** A sample's point pairs back as Correspondences (float64), s as `src` and d as `dst`: the inverse of sampleInliers. */
+export function sampleCorrespondences(points: Float32Array): Correspondences {
+  const m = points.length / 4;
+  const c = { src: new Float64Array(2 * m), dst: new Float64Array(2 * m) };
+  for (let i = 0; i < m; i++) {
+    c.src.set([points[4 * i], points[4 * i + 1]], 2 * i);
+    c.dst.set([points[4 * i + 2], points[4 * i + 3]], 2 * i);
+  }
+  return c;
+}
+
 export function encodeSample(points: Float32Array): string {
   const bytes = new Uint8Array(points.length * 4);
   const view = new DataView(bytes.buffer);

@@ -32,7 +32,7 @@
 // The box is that of plan-transforms.ts `boundingBox`.
 import { IDENTITY, type Affine } from "../geometry/affine.js";
 import { connectedParts, solvePoses, type SolveModel, type SolvePair } from "./global-solve.js";
-import { decodeSample } from "./inlier-sample.js";
+import { decodeSample, sampleCorrespondences } from "./inlier-sample.js";
 import { fitModel } from "./models.js";
 import type { AlignParams } from "./params.js";
 import { WEAK_RULE, weakPairs } from "./weak-pairs.js";
@@ -100,13 +100,7 @@ function virtualPoints(pair: AlignedPair, model: SolveModel, joined: boolean): F
 
 /** The rigid least-squares fit of a sample's own point pairs (undefined when they are degenerate). */
 function sampleFit(pts: Float32Array): Affine | undefined {
-  const m = pts.length / 4;
-  const c = { src: new Float64Array(2 * m), dst: new Float64Array(2 * m) };
-  for (let i = 0; i < m; i++) {
-    c.src.set([pts[4 * i], pts[4 * i + 1]], 2 * i);
-    c.dst.set([pts[4 * i + 2], pts[4 * i + 3]], 2 * i);
-  }
-  return fitModel("rigid", c, Int32Array.from({ length: m }, (_, i) => i));
+  return fitModel("rigid", sampleCorrespondences(pts), Int32Array.from({ length: pts.length / 4 }, (_, i) => i));
 }
 
 export function solvePlan(pairs: readonly AlignedPair[], n: number, width: number, height: number, p: SolvePlanParams): SolvedPlan {
