@@ -193,7 +193,7 @@ export function neuroglancerUrl(baseUrl: string, volumes: readonly Volume[] = [V
 
 /**
  * Starts the server and prints where it is, the link (from report/neuroglancer.json: viewer-link.ts), and a
- * warning when the folder holds no volume.
+ * warning when the folder holds no volume, or volumes of a run that has not finished.
  */
 export async function serveCommand(options: ServeOptions, out: (line: string) => void, warn: (line: string) => void): Promise<Server> {
   const { server, url } = await startServer(options);
@@ -202,6 +202,13 @@ export async function serveCommand(options: ServeOptions, out: (line: string) =>
   if (volumes.length === 0) {
     warn(`emingest: warning: ${options.dir} holds no volume (no ${VOLUMES.map((v) => `${v.path}/${v.marker}`).join(" or ")}); serve the --out folder of a finished run`);
     return server;
+  }
+  // finalize writes report/summary.json after every volume write: without it, the run stopped or is going.
+  if (!existsSync(path.join(options.dir, "report", "summary.json"))) {
+    warn(
+      `emingest: warning: ${options.dir} holds no finished run (no report/summary.json): its volume may be incomplete; ` +
+        "rerun `emingest run` with the same settings to finish it, or see why it stopped",
+    );
   }
   const saved = await savedViewerState(options.dir);
   if (saved && "problem" in saved) warn(`emingest: warning: ${saved.problem}; the link below shows the volumes only`);

@@ -5,6 +5,11 @@ import type { RunDetails } from "./run-details.js";
 /** Bytes under string keys: a bucket prefix, or a directory on disk. */
 export interface ObjectStore {
   get(key: string): Promise<Uint8Array | undefined>;
+  /**
+   * The whole object and the version token (as listVersions gives it) of the very bytes returned; undefined
+   * when the object is missing. What a reader needs to prove that two reads saw the same content.
+   */
+  getVersioned(key: string): Promise<VersionedBytes | undefined>;
   /** `length` bytes from `offset`; fewer at the end of the object; undefined when the object is missing. */
   getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined>;
   put(key: string, bytes: Uint8Array, options?: PutOptions): Promise<void>;
@@ -17,6 +22,11 @@ export interface ObjectStore {
   listVersions(prefix: string): Promise<Map<string, string>>;
   /** Deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+}
+
+export interface VersionedBytes {
+  bytes: Uint8Array;
+  version: string;
 }
 
 export interface PutOptions {

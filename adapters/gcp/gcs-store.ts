@@ -5,7 +5,8 @@
 import type { Bucket } from "@google-cloud/storage";
 import { gsUrl } from "../../core/gs-url.js";
 import { isPlainKey, plainKey } from "../../core/object-key.js";
-import type { ObjectStore, PutOptions } from "../../core/ports.js";
+import { RetryableError } from "../../core/errors.js";
+import type { ObjectStore, PutOptions, VersionedBytes } from "../../core/ports.js";
 
 /** Objects at least this large are uploaded resumably (GCS recommends it above ~8 MiB). */
 export const RESUMABLE_THRESHOLD = 8 * 1024 * 1024;
@@ -46,6 +47,39 @@ export class GcsStore implements ObjectStore {
       // decompress: false returns stored bytes even for gzip content-encoding (no transcoding).
       const [data] = await this.bucket.file(this.name(key)).download({ decompress: false, validation: false });
       return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  /**
+   * One download, and the generation GCS answered it with (x-goog-generation: the generation of the bytes
+   * sent, the same token listVersions gives), so a reader can tell which version it read.
+   */
+  async getVersioned(key: string): Promise<VersionedBytes | undefined> {
+    const name = this.name(key);
+    try {
+      return await new Promise<VersionedBytes>((resolve, reject) => {
+        const chunks: Buffer[] = [];
+        let generation: string | undefined;
+        this.bucket
+          .file(name)
+          .createReadStream({ decompress: false, validation: false })
+          .on("response", (response: { headers?: Record<string, string | string[] | undefined> }) => {
+            const header = response.headers?.["x-goog-generation"];
+            generation = Array.isArray(header) ? header[0] : header;
+          })
+          .on("data", (chunk: Buffer) => chunks.push(chunk))
+          .on("error", reject)
+          .on("end", () => {
+            if (!generation) reject(new RetryableError(`${gsUrl(this.bucket.name, name)}: the download did not say its generation`));
+            else {
+              const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+              resolve({ bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), version: generation });
+            }
+          });
+      });
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw error;

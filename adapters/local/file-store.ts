@@ -5,9 +5,9 @@
 import { constants, promises as fs, type Dirent } from "node:fs";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { PermanentError } from "../../core/errors.js";
+import { PermanentError, RetryableError } from "../../core/errors.js";
 import { plainKey } from "../../core/object-key.js";
-import type { ObjectStore, PutOptions } from "../../core/ports.js";
+import type { ObjectStore, PutOptions, VersionedBytes } from "../../core/ports.js";
 import { folderEntry, type EntryKind } from "../../core/slices/listing.js";
 
 const TEMP_SUFFIX = ".partial";
@@ -48,6 +48,28 @@ export class FileStore implements ObjectStore {
     } finally {
       await handle.close();
     }
+  }
+
+  /**
+   * The file's bytes and its version token (listVersions': inode, size, modification time) from the open
+   * handle before and after the read; a file that changed while it was read (a writer still at it) is read
+   * again, and after 3 tries it is a RetryableError naming it.
+   */
+  async getVersioned(key: string): Promise<VersionedBytes | undefined> {
+    const file = this.file(key);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const handle = await openRegular(file);
+      if (!handle) return undefined;
+      try {
+        const before = await handle.stat({ bigint: true });
+        const bytes = await handle.readFile();
+        const version = versionOf(before);
+        if (versionOf(await handle.stat({ bigint: true })) === version && before.size === BigInt(bytes.byteLength)) return { bytes, version };
+      } finally {
+        await handle.close();
+      }
+    }
+    throw new RetryableError(`${file}: changed while it was read, three times (is something still writing it?)`);
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
@@ -132,7 +154,7 @@ export class FileStore implements ObjectStore {
         throw error;
       });
       // The inode changes on every put (temp file + rename), even within one tick of the mtime clock.
-      if (stat) out.set(key, `${stat.ino}:${stat.size}:${stat.mtimeNs}`);
+      if (stat) out.set(key, versionOf(stat));
     }
     return out;
   }
@@ -233,4 +255,9 @@ function isMissing(error: unknown): boolean {
 
 function isNotDir(error: unknown): boolean {
   return (error as NodeJS.ErrnoException)?.code === "ENOTDIR";
+}
+
+/** The version token of a file: inode, size and modification time (ns). */
+function versionOf(stat: { ino: bigint; size: bigint; mtimeNs: bigint }): string {
+  return `${stat.ino}:${stat.size}:${stat.mtimeNs}`;
 }

@@ -10,6 +10,7 @@ export function namingFailures(store: ObjectStore, root: string): ObjectStore {
   };
   return {
     get: (key) => store.get(key).catch(name(key)),
+    getVersioned: (key) => store.getVersioned(key).catch(name(key)),
     getRange: (key, offset, length) => store.getRange(key, offset, length).catch(name(key)),
     put: (key, bytes, options) => store.put(key, bytes, options).catch(name(key)),
     list: (prefix) => store.list(prefix).catch(name(prefix)),

@@ -81,6 +81,7 @@ export class StepClock implements Probe {
 export function clockedStore(store: ObjectStore, clock: StepClock, classify: (op: string, key: string) => string): ObjectStore {
   return {
     get: (key) => clock.measure(classify("get", key), () => store.get(key)),
+    getVersioned: (key) => clock.measure(classify("get", key), () => store.getVersioned(key)),
     getRange: (key, offset, length) => clock.measure(classify("get", key), () => store.getRange(key, offset, length)),
     put: (key, bytes, options) => clock.measure(classify("put", key), () => store.put(key, bytes, options)),
     list: (prefix) => clock.measure(classify("list", prefix), () => store.list(prefix)),

@@ -31,6 +31,7 @@ function dirStore(root: string): ObjectStore {
       await writeFile(file, bytes);
     },
     get: unused,
+    getVersioned: unused,
     getRange: unused,
     list: unused,
     listVersions: unused,

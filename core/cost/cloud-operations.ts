@@ -103,9 +103,9 @@ export function cloudOperations(work: StackWork, shape: RunShape): Operations {
   a += n; // one object per rendered slice, its tiles back to back (tile-slab.ts)
   b += n * tiles; // each pyramid task reads its tile of a slice by range
   a += work.cubeObjects + (handoff ? cubes : 0);
-  // plan: stepDeps, updateRun planning, align (and bridge) results, the plan and the info files written,
-  // updateRun with the box.
-  r += 1 + 1 + (aligned ? queryReads(pairs) + queryReads(0) : 0) + 1;
+  // plan: stepDeps, updateRun planning, align (and bridge) results, the features results (the version each
+  // features task read, kept in the plan for render), the plan and the info files written, updateRun with the box.
+  r += 1 + 1 + (aligned ? queryReads(pairs) + queryReads(0) + queryReads(stageWork(work, "features").tasks) : 0) + 1;
   w += 2;
   b += 1;
   a += 1 + work.volumes;

@@ -1,5 +1,11 @@
 // Reads one slice as the pipeline sees it: decoded, downsampled by the config's factor, 16-bit windowed to 8
-// (by the stack's window when the manifest has one, else by the slice's own percentiles).
+// (by the stack's window when the manifest has one, else by the slice's own percentiles), with the version
+// tag of the bytes it decoded (source-versions.ts versionTag).
+// A slice is read twice in a run, by its features task and by its render task (and once more for the
+// report's reslices); the plan step keeps the tag each features task read (RunPlan.sliceVersions), and the
+// later readers pass it as `expected`: a slice rewritten in between (a microscope's software still saving
+// into the folder, a corrected slice uploaded during the run) stops the run, naming the slice, before its
+// other bytes reach the volume, which would otherwise be aligned by one version and show the other.
 import { windowBetween, windowTo8 } from "../align/index.js";
 import type { IngestConfig } from "../config.js";
 import { PermanentError } from "../errors.js";
@@ -10,17 +16,25 @@ import type { ObjectStore } from "../ports.js";
 import { NO_PROBE, type Probe } from "../util/probe.js";
 import type { TaskDeps } from "./deps.js";
 import { sliceAt, type RunManifest } from "./manifest.js";
+import { versionTag } from "./source-versions.js";
 
-export async function loadSlice(deps: TaskDeps, manifest: RunManifest, z: number): Promise<Gray8> {
+export interface LoadedSlice {
+  image: Gray8;
+  /** versionTag of the bytes decoded. */
+  tag: string;
+}
+
+/** `expected`: the tag an earlier reader of this run read; other bytes now are a PermanentError naming the slice. */
+export async function loadSlice(deps: TaskDeps, manifest: RunManifest, z: number, expected?: string | null): Promise<LoadedSlice> {
   const slice = sliceAt(manifest, z);
   const probe = deps.probe ?? NO_PROBE;
   const name = `${deps.sourceName}/${slice.key}`;
-  const image = await loadDownsampled(deps.source, name, slice.key, manifest.config, manifest.sourceWidth, manifest.sourceHeight, probe);
-  if (!isGray16(image)) return image;
+  const { image, tag } = await loadDownsampled(deps.source, name, slice.key, manifest.config, manifest.sourceWidth, manifest.sourceHeight, probe, expected);
+  if (!isGray16(image)) return { image, tag };
   const bounds = manifest.window16Bounds;
-  if (bounds) return probe.stepSync("window16", () => windowBetween(image, ...bounds));
+  if (bounds) return { image: probe.stepSync("window16", () => windowBetween(image, ...bounds)), tag };
   const [low, high] = manifest.config.window16;
-  return probe.stepSync("window16", () => windowTo8(image, low, high));
+  return { image: probe.stepSync("window16", () => windowTo8(image, low, high)), tag };
 }
 
 /** Decoded and downsampled, before any window; the size is checked against the run's. */
@@ -32,15 +46,23 @@ export async function loadDownsampled(
   width: number,
   height: number,
   probe: Probe = NO_PROBE,
-): Promise<Gray8 | Gray16> {
-  const bytes = await source.get(key);
-  if (!bytes) throw new PermanentError(`${name}: missing (it was listed when the run started)`);
-  const image = await probe.step("decode", () => decodeSlice(bytes, name, config.maxPixels));
+  expected?: string | null,
+): Promise<{ image: Gray8 | Gray16; tag: string }> {
+  const read = await source.getVersioned(key);
+  if (!read) throw new PermanentError(`${name}: missing (it was listed when the run started)`);
+  const tag = versionTag(read.version);
+  if (expected && tag !== expected) {
+    throw new PermanentError(
+      `${name}: changed during the run (its features were found from other bytes than are there now); going on would ` +
+        `align one version of the slice and show another. Once the slices are final, start again into an empty output`,
+    );
+  }
+  const image = await probe.step("decode", () => decodeSlice(read.bytes, name, config.maxPixels));
   if (image.width !== width || image.height !== height) {
     throw new PermanentError(`${name}: is ${image.width}x${image.height}, the run expects ${width}x${height}`);
   }
   const f = config.downsample;
-  if (f === 1) return image;
-  if (isGray16(image)) return probe.stepSync("downsample", () => boxDownsample2d(image.data, image.width, image.height, f, (n) => new Uint16Array(n)));
-  return probe.stepSync("downsample", () => boxDownsample2d(image.data, image.width, image.height, f, (n) => new Uint8Array(n)));
+  if (f === 1) return { image, tag };
+  if (isGray16(image)) return { image: probe.stepSync("downsample", () => boxDownsample2d(image.data, image.width, image.height, f, (n) => new Uint16Array(n))), tag };
+  return { image: probe.stepSync("downsample", () => boxDownsample2d(image.data, image.width, image.height, f, (n) => new Uint8Array(n))), tag };
 }

@@ -13,6 +13,7 @@ export function recordingStore(store: ObjectStore): { store: ObjectStore; writte
   const written: OutputSizes = {};
   const recording: ObjectStore = {
     get: (key) => store.get(key),
+    getVersioned: (key) => store.getVersioned(key),
     getRange: (key, offset, length) => store.getRange(key, offset, length),
     list: (prefix) => store.list(prefix),
     listVersions: (prefix) => store.listVersions(prefix),

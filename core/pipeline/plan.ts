@@ -11,11 +11,13 @@ import { infoBytes, listCubes, planPyramid } from "../precomputed/index.js";
 import { volumeSizeProblem } from "../precomputed/volume-limits.js";
 import type { SliceMatches } from "./align-task.js";
 import { adjacentResults, bridgeTasksFor } from "./bridge-tasks.js";
+import type { FeaturesOutcome } from "./features-task.js";
 import type { StepDeps } from "./deps.js";
 import { keys } from "./keys.js";
 import { writeJson, type RunManifest } from "./manifest.js";
 import { voxelOffset } from "./placement.js";
 import { volumeTargets, type FailedPair, type RunPlan } from "./run-plan.js";
+import { task } from "./tasks.js";
 
 /** What the alignment decides; a reexport (reexport-seed.ts) seeds a run with a finished run's instead. */
 export type Transforms = Pick<RunPlan, "globals" | "sources" | "substitutions" | "evidence" | "box">;
@@ -43,12 +45,25 @@ async function buildPlan(deps: StepDeps, manifest: RunManifest, seed: Transforms
   }
   const c = manifest.config.cube;
   const pyramid = planPyramid({ size, resolution: manifest.config.resolution, cube: [c, c, c] });
-  const plan: RunPlan = { run: manifest.run, firstZ, ...transforms, pyramid, cubes: listCubes(pyramid) };
+  const sliceVersions = manifest.config.skipAlign ? undefined : await featuresVersions(deps, manifest);
+  const plan: RunPlan = { run: manifest.run, firstZ, ...transforms, pyramid, cubes: listCubes(pyramid), ...(sliceVersions ? { sliceVersions } : {}) };
   await writeJson(deps.out, keys.plan, plan);
   for (const target of volumeTargets(manifest.config, deps.out)) {
     await target.put("info", infoBytes(pyramid, target, voxelOffset(manifest.config, transforms.box, firstZ)));
   }
   return plan;
+}
+
+/** The tag of the bytes each slice's features task read (null where none is recorded). */
+async function featuresVersions(deps: StepDeps, manifest: RunManifest): Promise<Array<string | null>> {
+  const read = new Map<string, unknown>();
+  for (const t of await deps.runs.listTasks(manifest.run, "features")) {
+    if (t.status === "done") read.set(t.id, (t.outcome as Partial<FeaturesOutcome> | null)?.sliceVersion);
+  }
+  return manifest.slices.map((s) => {
+    const tag = read.get(task.features(manifest.run, s.z).id);
+    return typeof tag === "string" ? tag : null;
+  });
 }
 
 function unaligned(manifest: RunManifest): Transforms {

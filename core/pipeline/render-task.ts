@@ -18,7 +18,7 @@ export async function renderTask(task: RenderTask, deps: TaskDeps, cache: Metada
   const index = task.z - plan.firstZ;
   const source = plan.sources[index];
   const probe = deps.probe ?? NO_PROBE;
-  const image = await loadSlice(deps, manifest, source);
+  const { image } = await loadSlice(deps, manifest, source, plan.sliceVersions?.[source - plan.firstZ]);
   const warped = await probe.step("warp", () => warpToBox(image, plan.globals[source - plan.firstZ], plan.box));
   const { claheClip, claheTiles } = manifest.config;
   const aligned = claheClip > 0 ? await probe.step("clahe", () => clahe(warped, claheClip, [claheTiles, claheTiles])) : warped;

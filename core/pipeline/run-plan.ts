@@ -35,6 +35,12 @@ export interface RunPlan {
   evidence: BadSliceEvidence[];
   pyramid: PyramidPlan;
   cubes: Array<[number, number, number]>;
+  /**
+   * The version tag (load-slice.ts) of the bytes each slice's features were found from, index z - firstZ
+   * (null where its features task recorded none); render reads the same bytes or stops. Absent when the run
+   * skips alignment (each slice is read once).
+   */
+  sliceVersions?: Array<string | null>;
 }
 
 /** The volumes a run writes: jpeg always, the lossless one (png chunks, or raw chunks gzipped) when asked. */

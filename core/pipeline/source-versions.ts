@@ -23,7 +23,12 @@ const READERS = ["features", "render"] as const;
 
 export async function sliceVersionTags(deps: Pick<StepDeps, "source">, manifest: RunManifest): Promise<string[]> {
   const versions = await deps.source.listVersions("");
-  return manifest.slices.map((s) => createHash("sha256").update(versions.get(s.key) ?? "missing").digest("hex").slice(0, 8));
+  return manifest.slices.map((s) => versionTag(versions.get(s.key)));
+}
+
+/** The 8 hex digits the run keeps of a slice's version token (ObjectStore.listVersions, getVersioned). */
+export function versionTag(version: string | undefined): string {
+  return createHash("sha256").update(version ?? "missing").digest("hex").slice(0, 8);
 }
 
 /** Records the slices' versions on the run; throws a PermanentError when a slice changed after it was read. */

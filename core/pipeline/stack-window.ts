@@ -31,7 +31,7 @@ export async function stackWindow(
   let pixels = 0;
   // One slice at a time: a 16k^2 16-bit slice is 512 MiB decoded.
   for (const k of stackWindowSample(slices.length)) {
-    const image = await loadDownsampled(source, `${sourceName}/${slices[k].key}`, slices[k].key, config, width, height);
+    const { image } = await loadDownsampled(source, `${sourceName}/${slices[k].key}`, slices[k].key, config, width, height);
     if (!isGray16(image)) continue;
     addToHistogram16(hist, image);
     pixels += image.data.length;

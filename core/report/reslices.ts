@@ -54,10 +54,11 @@ export async function writeReslices(deps: StepDeps, manifest: RunManifest, plan:
   // Box voxel (u, v) at scale 0 shows reference point (u + x0, v + y0); unwarped, that is slice pixel (u + x0, v + y0).
   const y = mid[1] * fy + plan.box.y0;
   const x = mid[0] * fx + plan.box.x0;
-  let loaded: { k: number; slice: Awaited<ReturnType<typeof loadSlice>> } | undefined;
+  let loaded: { k: number; slice: Awaited<ReturnType<typeof loadSlice>>["image"] } | undefined;
   for (let k = 0; k < d; k++) {
     const from = beforeRow(k, d);
-    if (loaded?.k !== from) loaded = { k: from, slice: await loadSlice(deps, manifest, plan.firstZ + from * fz) };
+    const z = plan.firstZ + from * fz;
+    if (loaded?.k !== from) loaded = { k: from, slice: (await loadSlice(deps, manifest, z, plan.sliceVersions?.[z - plan.firstZ])).image };
     const slice = loaded.slice;
     if (y >= 0 && y < slice.height) {
       for (let u = 0; u < w; u++) {

@@ -159,6 +159,7 @@ class Tripwire {
 function trippingStore(store: ObjectStore, wire: Tripwire): ObjectStore {
   return {
     get: (k) => store.get(k),
+    getVersioned: (k) => store.getVersioned(k),
     getRange: (k, o, l) => store.getRange(k, o, l),
     list: (p) => store.list(p),
     listVersions: (p) => store.listVersions(p),

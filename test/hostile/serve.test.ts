@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, openSync, closeSync, symlinkSync, writeSync, ftruncateSync } from "node:fs";
+import { mkdirSync, openSync, closeSync, symlinkSync, writeFileSync, writeSync, ftruncateSync } from "node:fs";
 import { connect } from "node:net";
 import path from "node:path";
 import { linkHost } from "../../cli/serve.js";
@@ -179,6 +179,22 @@ test("serve: a folder with no volume is served with a warning and no link", asyn
   });
   assert.deepEqual(s.stdout, [`serving ${dir} at ${s.base}`]);
   assert.equal(s.stderr(), `emingest: warning: ${dir} holds no volume (no ng/jpeg/info or ng/raw/info or ng/zarr/zarr.json); serve the --out folder of a finished run\n`);
+  await stop(s);
+});
+
+test("serve: volumes of a run that has not finished (no report/summary.json) are served with a warning that they may be incomplete", async (t) => {
+  const dir = tempDir(t, "emserve-unfinished-");
+  mkdirSync(path.join(dir, "ng", "jpeg"), { recursive: true });
+  writeFileSync(path.join(dir, "ng", "jpeg", "info"), "{}");
+  const s = await serve(dir);
+  t.after(() => {
+    if (s.child.exitCode === null) s.child.kill("SIGKILL");
+  });
+  while (!s.stderr().endsWith("\n")) await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(
+    s.stderr(),
+    `emingest: warning: ${dir} holds no finished run (no report/summary.json): its volume may be incomplete; rerun \`emingest run\` with the same settings to finish it, or see why it stopped\n`,
+  );
   await stop(s);
 });
 

@@ -57,7 +57,10 @@ test("handleTask: a missing slice fails for good (recorded, 200); a transient fa
   assert.match(String((await deps.runs.getTask(run, "features-2"))?.error), /slices\/img00002\.png: missing/);
 
   let faults = 1;
-  const flaky: ObjectStore = { ...deps.source, get: async (key) => (faults-- > 0 ? Promise.reject(new RetryableError("the bucket is unreachable")) : deps.source.get(key)) };
+  const flaky: ObjectStore = {
+    ...deps.source,
+    getVersioned: async (key) => (faults-- > 0 ? Promise.reject(new RetryableError("the bucket is unreachable")) : deps.source.getVersioned(key)),
+  };
   const retried = deliveryDeps({ ...deps, source: flaky }, stagesRunBy("align"));
   const first = await handleTask({ task: task.features(run, 3), attempt: 1, attributes: {} }, retried);
   assert.deepEqual([first.status, first.body.status], [503, "retry"]);

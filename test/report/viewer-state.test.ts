@@ -56,6 +56,7 @@ test("serve prints the link of report/neuroglancer.json with the served URL; a b
   writeFileSync(path.join(dir, "ng", "jpeg", "info"), "{}");
   const saved = viewerState(["ng/jpeg/"], { size: [256, 256, 7], resolution: [8, 8, 8] }, [0, 0, 3]);
   writeFileSync(path.join(dir, "report", "neuroglancer.json"), JSON.stringify(saved));
+  writeFileSync(path.join(dir, "report", "summary.json"), "{}");
   const lines: string[] = [];
   const warnings: string[] = [];
   const server = await serveCommand({ dir, host: "127.0.0.1", port: 0 }, (l) => lines.push(l), (l) => warnings.push(l));

@@ -4,7 +4,7 @@
 // relative paths, list is sorted, every put is a new version, and bytes are copied in and out, so a caller
 // that reuses a buffer cannot change what was stored.
 import { plainKey } from "../../core/object-key.js";
-import type { ObjectStore, PutOptions } from "../../core/ports.js";
+import type { ObjectStore, PutOptions, VersionedBytes } from "../../core/ports.js";
 
 export class MemoryStore implements ObjectStore {
   private readonly objects = new Map<string, { bytes: Uint8Array; version: number; options?: PutOptions }>();
@@ -13,6 +13,11 @@ export class MemoryStore implements ObjectStore {
   async get(key: string): Promise<Uint8Array | undefined> {
     const object = this.objects.get(plainKey(key));
     return object && object.bytes.slice();
+  }
+
+  async getVersioned(key: string): Promise<VersionedBytes | undefined> {
+    const object = this.objects.get(plainKey(key));
+    return object && { bytes: object.bytes.slice(), version: String(object.version) };
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {

@@ -24,10 +24,21 @@ export async function objectStoreContract(store: ObjectStore): Promise<void> {
   assert.deepEqual([...before.keys()], ["a/b", "a/c/d", "z"]);
   assert.deepEqual([...(await store.listVersions("a/c")).keys()], ["a/c/d"]);
   assert.ok([...before.values()].every((v) => v !== ""), "every object has a version");
+  // getVersioned: the bytes and the very token listVersions gives for them.
+  assert.equal(await store.getVersioned("a/nothing"), undefined);
+  const read = await store.getVersioned("a/c/d");
+  assert.deepEqual(bytes(read?.bytes), [9]);
+  assert.equal(read?.version, before.get("a/c/d"));
+  const empty = await store.getVersioned("z");
+  assert.equal(empty?.bytes.length, 0);
+  assert.equal(empty?.version, before.get("z"));
   // A rewrite replaces the object whole, and gives it a new version (same size here: 1 byte -> 1 byte).
   await store.put("a/c/d", new Uint8Array([8]));
   const after = await store.listVersions("");
   assert.notEqual(after.get("a/c/d"), before.get("a/c/d"));
+  const reread = await store.getVersioned("a/c/d");
+  assert.deepEqual(bytes(reread?.bytes), [8]);
+  assert.equal(reread?.version, after.get("a/c/d"));
   assert.equal(after.get("a/b"), before.get("a/b"));
   await store.put("a/b", new Uint8Array([7]));
   assert.deepEqual(bytes(await store.get("a/b")), [7]);
