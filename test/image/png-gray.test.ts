@@ -12,6 +12,7 @@ import { decodeSlice, decodeWithSharp } from "../../core/image/decode.js";
 import { decodeGrayPng } from "../../core/image/png-gray.js";
 import type { Gray16, Gray8 } from "../../core/image/gray.js";
 import { runPythonJson } from "../support/python.js";
+import { chunk, chunkBytes } from "../hostile/support/png-bytes.js";
 
 const LIMIT = 2 ** 31;
 
@@ -94,22 +95,8 @@ test("PNGs outside the common case (RGB, palette, gray+alpha, interlaced, gAMA, 
   await assert.rejects(decodeSlice(plain, "limit.png", width * height - 1), { message: `limit.png: ${width}x${height} is over the pixel limit of ${width * height - 1}` });
 });
 
-/** `png` with a chunk of `type` inserted right after IHDR (CRC computed by zlib's crc32 in node:zlib). */
-export function insertChunk(png: Buffer, type: string, data: Buffer): Buffer {
+/** `png` with a chunk of `type` inserted right after IHDR. */
+function insertChunk(png: Buffer, type: string, data: Buffer): Buffer {
   const at = 8 + 12 + png.readUInt32BE(8);
-  const chunk = Buffer.alloc(12 + data.length);
-  chunk.writeUInt32BE(data.length, 0);
-  chunk.write(type, 4, "latin1");
-  data.copy(chunk, 8);
-  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
-  return Buffer.concat([png.subarray(0, at), chunk, png.subarray(at)]);
-}
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) {
-    c ^= b;
-    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0xedb88320 : c >>> 1;
-  }
-  return (c ^ 0xffffffff) >>> 0;
+  return Buffer.concat([png.subarray(0, at), chunkBytes(chunk(type, data)), png.subarray(at)]);
 }
