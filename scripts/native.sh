@@ -131,6 +131,23 @@ if [ ! -f "$ZSTD/.complete" ]; then
   log "zstd $ZSTD_VERSION built in $(seconds_since "$t0") s"
 fi
 
+# OpenCV's private AKAZE header (native/akaze.cc computes descriptors for the kept keypoints only through
+# the internal class AKAZEFeatures): kaze/AKAZEFeatures.h and kaze/AKAZEConfig.h from the very sdist the
+# library above was built from, so the class layout is the compiled one. Extracted once into $CACHE.
+PRIVATE=$CACHE/opencv-$OPENCV_VERSION-private-${SDIST_SHA256:0:16}
+if [ ! -f "$PRIVATE/.complete" ]; then
+  pwork=$(mktemp -d "$CACHE/build.XXXXXX")
+  fetch_pinned "$SDIST" "$SDIST_URL" "$SDIST_SHA256" "$pwork" "the OpenCV $OPENCV_VERSION source"
+  kaze=${SDIST%.tar.gz}/opencv/modules/features2d/src/kaze
+  tar -xzf "$CACHE/$SDIST" -C "$pwork" "$kaze/AKAZEFeatures.h" "$kaze/AKAZEConfig.h"
+  mkdir -p "$pwork/out"
+  mv "$pwork/$kaze" "$pwork/out/kaze"
+  rm -rf "$PRIVATE"
+  mv "$pwork/out" "$PRIVATE"
+  rm -rf "$pwork"
+  touch "$PRIVATE/.complete"
+fi
+
 # libdeflate for the PNG decoder (native/png-decode.cc): libdeflate 1.26 as the python `deflate` 0.9.0 sdist on
 # PyPI vendors it (pinned by sha256), the decompression side only (zlib wrapper, Adler-32, CRC-32, x86 CPU
 # dispatch), compiled once into $CACHE and linked statically.
@@ -162,7 +179,7 @@ if [ ! -f "$DEFLATE/.complete" ]; then
 fi
 
 sources=(native/*.cc)
-want=$(cat "${sources[@]}" native/*.h scripts/native.sh | sha256sum | cut -c1-16)-$key-$zkey-$dkey
+want=$(cat "${sources[@]}" native/*.h scripts/native.sh | sha256sum | cut -c1-16)-$key-$zkey-$dkey-${SDIST_SHA256:0:16}
 stamp=$ROOT/native/build/.stamp
 if [ ! -f "$OUT" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   t0=$EPOCHREALTIME
@@ -171,7 +188,7 @@ if [ ! -f "$OUT" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   [ -d "$libdir" ] || libdir=$PREFIX/lib64
   # NAPI_VERSION 8: Node >= 12.22; -fvisibility=hidden and --exclude-libs keep OpenCV's symbols private.
   "$CXX" -O2 -std=c++17 -shared -fPIC -fvisibility=hidden -DNAPI_VERSION=8 \
-    -I"$NAPI_INCLUDE" -I"$PREFIX/include/opencv4" -I"$ZSTD" -I"$DEFLATE" "${sources[@]}" "$ZSTD/zstd.o" "$DEFLATE"/*.o -o "$OUT.tmp" \
+    -I"$NAPI_INCLUDE" -I"$PREFIX/include/opencv4" -I"$ZSTD" -I"$DEFLATE" -I"$PRIVATE" "${sources[@]}" "$ZSTD/zstd.o" "$DEFLATE"/*.o -o "$OUT.tmp" \
     -L"$libdir" -L"$libdir/opencv4/3rdparty" -lopencv_features2d -lopencv_imgproc -lopencv_core -lzlib \
     -lpthread -ldl -Wl,--exclude-libs,ALL -s
   mv "$OUT.tmp" "$OUT"
