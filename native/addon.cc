@@ -1,6 +1,6 @@
 // emingest's native addon: OpenCV 4.12 (built from source by scripts/native.sh, statically linked,
 // single-threaded) behind Node-API, so one binary serves Node 20 and 22, and zstd frames (zstd.cc: zstd
-// 1.5.7, static). Loaded by core/align/opencv.ts and core/zarr/zstd.ts.
+// 1.5.7, static) and grayscale PNGs (png-decode.cc: libdeflate 1.26, static). Loaded by core/align/opencv.ts and core/zarr/zstd.ts.
 #include <opencv2/core.hpp>
 
 #include "napi-util.h"
@@ -15,6 +15,7 @@ napi_value Clahe(napi_env env, napi_callback_info info);
 napi_value ZstdCompress(napi_env env, napi_callback_info info);
 napi_value ZstdCompressChunk(napi_env env, napi_callback_info info);
 napi_value ZstdDecompress(napi_env env, napi_callback_info info);
+napi_value DecodePngGray(napi_env env, napi_callback_info info);
 }
 
 NAPI_MODULE_INIT() {
@@ -31,6 +32,7 @@ NAPI_MODULE_INIT() {
       {"zstdCompress", nullptr, emingest::ZstdCompress, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"zstdCompressChunk", nullptr, emingest::ZstdCompressChunk, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"zstdDecompress", nullptr, emingest::ZstdDecompress, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"decodePngGray", nullptr, emingest::DecodePngGray, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   napi_value version;

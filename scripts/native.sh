@@ -131,8 +131,55 @@ if [ ! -f "$ZSTD/.complete" ]; then
   log "zstd $ZSTD_VERSION built in $(seconds_since "$t0") s"
 fi
 
+# OpenCV's private AKAZE header (native/akaze.cc computes descriptors for the kept keypoints only through
+# the internal class AKAZEFeatures): kaze/AKAZEFeatures.h and kaze/AKAZEConfig.h from the very sdist the
+# library above was built from, so the class layout is the compiled one. Extracted once into $CACHE.
+PRIVATE=$CACHE/opencv-$OPENCV_VERSION-private-${SDIST_SHA256:0:16}
+if [ ! -f "$PRIVATE/.complete" ]; then
+  pwork=$(mktemp -d "$CACHE/build.XXXXXX")
+  fetch_pinned "$SDIST" "$SDIST_URL" "$SDIST_SHA256" "$pwork" "the OpenCV $OPENCV_VERSION source"
+  kaze=${SDIST%.tar.gz}/opencv/modules/features2d/src/kaze
+  tar -xzf "$CACHE/$SDIST" -C "$pwork" "$kaze/AKAZEFeatures.h" "$kaze/AKAZEConfig.h"
+  mkdir -p "$pwork/out"
+  mv "$pwork/$kaze" "$pwork/out/kaze"
+  rm -rf "$PRIVATE"
+  mv "$pwork/out" "$PRIVATE"
+  rm -rf "$pwork"
+  touch "$PRIVATE/.complete"
+fi
+
+# libdeflate for the PNG decoder (native/png-decode.cc): libdeflate 1.26 as the python `deflate` 0.9.0 sdist on
+# PyPI vendors it (pinned by sha256), the decompression side only (zlib wrapper, Adler-32, CRC-32, x86 CPU
+# dispatch), compiled once into $CACHE and linked statically.
+DEFLATE_VERSION=1.26
+DEFLATE_SDIST=deflate-0.9.0.tar.gz
+DEFLATE_SDIST_URL=https://files.pythonhosted.org/packages/99/37/6822da3fcc811eb6839f4c1165407c4f23580e6b29ea29509c9544f4e604/$DEFLATE_SDIST
+DEFLATE_SDIST_SHA256=962e0a6f1ea3a94b900a8ea0ce138fa92bfcbafda5b86367104a259ffcd3462b
+DEFLATE_SOURCES=(adler32 crc32 deflate_decompress zlib_decompress utils x86/cpu_features)
+DEFLATE_CFLAGS=(-O2 -fPIC -fvisibility=hidden)
+dkey=$(printf '%s\n' "$DEFLATE_SDIST_SHA256" "${DEFLATE_SOURCES[*]}" "${DEFLATE_CFLAGS[*]}" "$("$CC" --version | head -1)" | sha256sum | cut -c1-16)
+DEFLATE=$CACHE/libdeflate-$DEFLATE_VERSION-$dkey
+if [ ! -f "$DEFLATE/.complete" ]; then
+  t0=$EPOCHREALTIME
+  dwork=$(mktemp -d "$CACHE/build.XXXXXX")
+  fetch_pinned "$DEFLATE_SDIST" "$DEFLATE_SDIST_URL" "$DEFLATE_SDIST_SHA256" "$dwork" "the libdeflate $DEFLATE_VERSION source"
+  dsrc=$dwork/${DEFLATE_SDIST%.tar.gz}/libdeflate
+  tar -xzf "$CACHE/$DEFLATE_SDIST" -C "$dwork" "${DEFLATE_SDIST%.tar.gz}/libdeflate"
+  grep -q "define LIBDEFLATE_VERSION_STRING.*\"$DEFLATE_VERSION\"" "$dsrc/libdeflate.h" || { log "$DEFLATE_SDIST does not hold libdeflate $DEFLATE_VERSION"; exit 1; }
+  mkdir -p "$dwork/out"
+  cp "$dsrc/libdeflate.h" "$dsrc/COPYING" "$dwork/out/"
+  for f in "${DEFLATE_SOURCES[@]}"; do
+    "$CC" "${DEFLATE_CFLAGS[@]}" -I"$dsrc" -c "$dsrc/lib/$f.c" -o "$dwork/out/$(basename "$f").o"
+  done
+  rm -rf "$DEFLATE"
+  mv "$dwork/out" "$DEFLATE"
+  rm -rf "$dwork"
+  touch "$DEFLATE/.complete"
+  log "libdeflate $DEFLATE_VERSION built in $(seconds_since "$t0") s"
+fi
+
 sources=(native/*.cc)
-want=$(cat "${sources[@]}" native/*.h scripts/native.sh | sha256sum | cut -c1-16)-$key-$zkey
+want=$(cat "${sources[@]}" native/*.h scripts/native.sh | sha256sum | cut -c1-16)-$key-$zkey-$dkey-${SDIST_SHA256:0:16}
 stamp=$ROOT/native/build/.stamp
 if [ ! -f "$OUT" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   t0=$EPOCHREALTIME
@@ -141,7 +188,7 @@ if [ ! -f "$OUT" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   [ -d "$libdir" ] || libdir=$PREFIX/lib64
   # NAPI_VERSION 8: Node >= 12.22; -fvisibility=hidden and --exclude-libs keep OpenCV's symbols private.
   "$CXX" -O2 -std=c++17 -shared -fPIC -fvisibility=hidden -DNAPI_VERSION=8 \
-    -I"$NAPI_INCLUDE" -I"$PREFIX/include/opencv4" -I"$ZSTD" "${sources[@]}" "$ZSTD/zstd.o" -o "$OUT.tmp" \
+    -I"$NAPI_INCLUDE" -I"$PREFIX/include/opencv4" -I"$ZSTD" -I"$DEFLATE" -I"$PRIVATE" "${sources[@]}" "$ZSTD/zstd.o" "$DEFLATE"/*.o -o "$OUT.tmp" \
     -L"$libdir" -L"$libdir/opencv4/3rdparty" -lopencv_features2d -lopencv_imgproc -lopencv_core -lzlib \
     -lpthread -ldl -Wl,--exclude-libs,ALL -s
   mv "$OUT.tmp" "$OUT"

@@ -22,6 +22,7 @@ const TIERS = {
     "reexport/kill-points.test.js",
     "reexport/refusals.test.js",
     "hostile/",
+    "image/png-gray.test.js",
     "align/native-opencv.test.js",
     "align/sift-opencv.test.js",
     "align/warp.test.js",

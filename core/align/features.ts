@@ -62,7 +62,9 @@ export async function extractFeatures(img: Gray8, params: Partial<AlignParams> =
   };
   // Both detectors need a few pixels of scale space; a tiny or empty image simply has no features.
   if (small.width < 16 || small.height < 16) return empty;
-  const found = p.detector === "sift" ? siftKeypoints(small) : openCv().akaze(small.data, small.width, small.height, p.akazeThreshold);
+  // AKAZE computes descriptors for the maxFeatures strongest only, already in the order ranked below
+  // (native/akaze.cc), so the ranking is the identity there; SIFT gives every keypoint.
+  const found = p.detector === "sift" ? siftKeypoints(small) : openCv().akaze(small.data, small.width, small.height, p.akazeThreshold, p.maxFeatures);
   const n = found.x.length;
   if (n === 0) return empty;
   const bytes = found.descriptorBytes;

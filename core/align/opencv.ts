@@ -39,7 +39,9 @@ export interface Knn2Result {
 /** The functions of native/addon.cc. Arguments are checked there; a wrong one throws a TypeError. */
 export interface OpenCv {
   opencvVersion: string;
-  akaze(gray: Uint8Array, width: number, height: number, threshold: number): AkazeResult;
+  /** Every keypoint in OpenCV's order; with maxFeatures > 0 only the maxFeatures strongest (response
+   * descending, ties by OpenCV's index), in that order, each with the descriptor the full call gives it. */
+  akaze(gray: Uint8Array, width: number, height: number, threshold: number, maxFeatures?: number): AkazeResult;
   knnMatch2(query: Uint8Array, queryCount: number, train: Uint8Array, trainCount: number, bytes: number): Knn2Result;
   sift(gray: Uint8Array, width: number, height: number): SiftResult;
   /** cv::BFMatcher(NORM_L2) kNN, k = 2, over float descriptors of `dims` floats each. */

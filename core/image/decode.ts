@@ -1,4 +1,4 @@
-// Slice decoding with sharp (libvips): exact grayscale, 8 or 16 bit, with a pixel limit.
+// Slice decoding: the common grayscale PNG natively (png-gray.ts), everything else with sharp (libvips): exact grayscale, 8 or 16 bit, with a pixel limit.
 // Every error names the slice. FINDINGS.md: plain `.raw()` gives 3 channels; use the b-w / grey16 colourspaces.
 // Signed samples (TIFF SampleFormat 2: raw FIB-SEM exports can be signed 16-bit) are shifted onto the
 // unsigned range of the same width, v + 32768 (16-bit) or v + 128 (8-bit), which keeps their order and
@@ -8,6 +8,7 @@
 import sharp, { type Metadata } from "sharp";
 import { PermanentError } from "../errors.js";
 import type { Gray16, Gray8 } from "./gray.js";
+import { decodeGrayPng } from "./png-gray.js";
 import { bytesReader, checkTiff, isTiff } from "./tiff-layout.js";
 
 export interface SliceHeader {
@@ -48,6 +49,12 @@ export async function probeSlice(bytes: Uint8Array, name: string, maxPixels: num
 
 /** Decodes a whole slice to grayscale; corrupt or truncated data is a PermanentError naming the slice. */
 export async function decodeSlice(bytes: Uint8Array, name: string, maxPixels: number): Promise<Gray8 | Gray16> {
+  // The common grayscale PNG is decoded natively (png-gray.ts), to sharp's pixels; everything else by sharp.
+  return decodeGrayPng(bytes, name, maxPixels) ?? decodeWithSharp(bytes, name, maxPixels);
+}
+
+/** decodeSlice through sharp alone: the path for every image the native PNG decoder leaves (and its test oracle). */
+export async function decodeWithSharp(bytes: Uint8Array, name: string, maxPixels: number): Promise<Gray8 | Gray16> {
   await checkTiff(bytesReader(bytes), name);
   const header = await probeSlice(bytes, name, maxPixels);
   if (!header) throw new PermanentError(`${name}: not a readable image`);
