@@ -5,7 +5,8 @@
 //   cloud  the cloud runtime on the emulators, the fiji service with ImageJ, the Terraform checks.
 //   images the service images built and run as containers (test/images; also `npm run test:images`).
 // A test file belongs to the first tier whose list names its folder or file; every other file is a unit
-// test. `npm test` (scripts/test.sh) runs every tier, in two passes that `schedule` lists:
+// test. `npm test` (scripts/test.sh) runs every tier, in two passes that `schedule` lists (and
+// scripts/test-run.mjs runs in that order):
 //   concurrent  every file not in SERIAL, two files at a time (most wait on subprocesses, emulators, Docker
 //               or chromium, so one file at a time leaves half of a 2-core machine idle), the slowest first
 //   serial      the files in SERIAL, one at a time after the concurrent pass, with no neighbour

@@ -18,10 +18,10 @@ echo "[test] building the service images in the background (pid $prewarm, log $p
 bash scripts/setup.sh
 echo "[test] lint"
 npx eslint .
-# Two passes over dist/test/ (scripts/test-tier.mjs schedule): the concurrent one, two files at a time,
-# slowest first (every test file is safe beside any other: free ports, its own temp folders, emulators and
-# engines it starts and stops by PID), then the serial one, one file at a time with no neighbour (files that
-# compare CPU-seconds). The counts below add up both passes' TAP logs.
+# Two passes over dist/test/ (scripts/test-tier.mjs schedule, run by scripts/test-run.mjs in that order):
+# the concurrent one, two files at a time, slowest first (every test file is safe beside any other: free
+# ports, its own temp folders, emulators and engines it starts and stops by PID), then the serial one, one
+# file at a time with no neighbour (files that compare CPU-seconds). The counts add up both passes' TAP logs.
 concurrent=()
 serial=()
 listed=$(node scripts/test-tier.mjs schedule concurrent)
@@ -33,13 +33,12 @@ status=0
 pass_of() {
   local name=$1 concurrency=$2
   shift 2
-  # With no file, node --test would search the whole checkout for tests of its own.
   if [ "$#" -eq 0 ]; then echo "[test] $name pass: no files"; return 0; fi
   local log
   log=$(mktemp)
   logs+=("$log")
-  echo "[test] node --test, $name pass: $# files, $concurrency at a time"
-  node --test --test-concurrency="$concurrency" --test-reporter=spec --test-reporter-destination=stdout --test-reporter=tap --test-reporter-destination="$log" "$@"
+  echo "[test] $name pass: $# files, $concurrency at a time"
+  node scripts/test-run.mjs "$concurrency" "$log" "$@"
 }
 set +e
 started=$SECONDS
