@@ -9,7 +9,7 @@
 // scripts/test-run.mjs runs in that order):
 //   concurrent  every file not in SERIAL, two files at a time (most wait on subprocesses, emulators, Docker
 //               or chromium, so one file at a time leaves half of a 2-core machine idle), the slowest first
-//   serial      the files in SERIAL, one at a time after the concurrent pass, with no neighbour
+//   serial      the files in SERIAL and the images tier, one at a time after the concurrent pass, alone
 //   node scripts/test-tier.mjs unit|e2e|cloud|images [--list]
 //   node scripts/test-tier.mjs schedule concurrent|serial      (the pass's files, one a line, in run order)
 import { spawnSync } from "node:child_process";
@@ -44,12 +44,13 @@ const TIERS = {
 
 // Files that measure CPU-seconds and compare them with each other: a neighbour would inflate one side.
 const SERIAL = ["e2e/plan-command.test.js"];
+// The images tier runs in the serial pass too: its files take the one Docker engine of the layer cache in
+// turn anyway (scripts/images.sh's lock), and their waits on containers and workflow executions are bounded
+// (a neighbour's load once pushed the docker-kill test of container-cloud past its 2-minute wait).
+const serialFile = (f) => SERIAL.includes(f) || tierOf(f) === "images";
 
 // The slowest files of the last CI's spec log, slowest first, so that the concurrent pass does not end on
-// one long file while the other slot idles. The service images come after the first few minutes, so that on
-// a cold cache the background image build of scripts/test.sh has had time to fill the layer cache they wait
-// for (scripts/images.sh holds one engine per cache: a second image file waits for the first one's lock).
-// Every file not named here follows in name order.
+// one long file while the other slot idles. Every file not named here follows in name order.
 const SLOWEST_FIRST = [
   "hostile/kill-points.test.js",
   "reexport/kill-points.test.js",
@@ -64,15 +65,11 @@ const SLOWEST_FIRST = [
   "hostile/output-ownership.test.js",
   "fiji/containment.test.js",
   "cloud/services.test.js",
-  "images/fiji-image.test.js",
   "hostile/cloud-payloads.test.js",
-  "images/container-cloud.test.js",
   "precomputed/interop.test.js",
-  "images/function-package.test.js",
   "reexport/cloud-reexport.test.js",
   "hostile/striped-stack.test.js",
   "terraform/wiring.test.js",
-  "images/service-images.test.js",
   "e2e/sift-run.test.js",
   "report/viewer.test.js",
   "reexport/refusals.test.js",
@@ -114,8 +111,8 @@ function schedule(all, pass) {
     process.stderr.write(`test-tier: the schedule names test files that do not exist: ${stale.join(", ")}\n`);
     process.exit(1);
   }
-  if (pass === "serial") return SERIAL;
-  const rest = all.filter((f) => !SERIAL.includes(f));
+  if (pass === "serial") return all.filter(serialFile);
+  const rest = all.filter((f) => !serialFile(f));
   return [...SLOWEST_FIRST.filter((f) => rest.includes(f)), ...rest.filter((f) => !SLOWEST_FIRST.includes(f))];
 }
 
