@@ -4,9 +4,7 @@
 // published. Re-running the same file publishes nothing that is recorded (done, or failed for good or
 // dead-lettered); --retry-failed publishes the failed ones again.
 import { promises as fs } from "node:fs";
-import { firestoreClient, pubsubClient, type GcpConfig } from "../adapters/gcp/clients.js";
-import { FirestoreRunStore } from "../adapters/gcp/firestore-run-store.js";
-import { PubSubQueue } from "../adapters/gcp/pubsub-queue.js";
+import type { GcpConfig } from "../adapters/gcp/clients.js";
 import { PermanentError } from "../core/errors.js";
 import { FIJI_STAGE, pendingFijiTasks, planFijiBatch } from "../core/fiji/batch.js";
 import { CommandLineError, splitCommandLine } from "../core/fiji/command-line.js";
@@ -174,6 +172,12 @@ export interface FijiBatchIo {
 
 /** The command: Firestore run state, Pub/Sub topic cmd.topic. Returns the exit code. */
 export async function fijiBatchCommand(cmd: FijiBatchCommand, gcp: GcpConfig, io: FijiBatchIo): Promise<number> {
+  // The Google Cloud clients load only for the command that talks to the cloud (they cost a local run ~1 CPU-s of start-up).
+  const [{ firestoreClient, pubsubClient }, { FirestoreRunStore }, { PubSubQueue }] = await Promise.all([
+    import("../adapters/gcp/clients.js"),
+    import("../adapters/gcp/firestore-run-store.js"),
+    import("../adapters/gcp/pubsub-queue.js"),
+  ]);
   const db = firestoreClient(gcp);
   const pubsub = pubsubClient(gcp);
   const queue = new PubSubQueue(pubsub, { topics: { [FIJI_STAGE]: cmd.topic } });

@@ -13,8 +13,14 @@ import { serveCommand } from "./serve.js";
 import { fijiBatchCommand } from "./fiji-batch-command.js";
 import { statusCommand } from "./status-command.js";
 import { submitCommand } from "./submit-command.js";
-import { gcpConfigFromEnv } from "../adapters/gcp/clients.js";
+import type { GcpConfig } from "../adapters/gcp/clients.js";
 import { nameFailure } from "../adapters/local/os-error.js";
+
+/** The cloud configuration; its module (and the Google Cloud clients) load only for a command that talks to the cloud. */
+async function gcpConfig(): Promise<GcpConfig> {
+  const { gcpConfigFromEnv } = await import("../adapters/gcp/clients.js");
+  return gcpConfigFromEnv(process.env);
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const cmd = parseCommand(argv, process.env);
@@ -53,16 +59,16 @@ async function main(argv: readonly string[]): Promise<number> {
       return 0;
     }
     case "status":
-      return statusCommand(cmd, gcpConfigFromEnv(process.env), { write: (t) => process.stdout.write(t), isTTY: process.stdout.isTTY });
+      return statusCommand(cmd, await gcpConfig(), { write: (t) => process.stdout.write(t), isTTY: process.stdout.isTTY });
     case "submit": {
-      const r = await submitCommand(cmd, gcpConfigFromEnv(process.env), (line) => console.error(line));
+      const r = await submitCommand(cmd, await gcpConfig(), (line) => console.error(line));
       console.log(`submitted ${r.slices} slices to ${r.target}`);
       return 0;
     }
     case "fiji-batch":
-      return fijiBatchCommand(cmd, gcpConfigFromEnv(process.env), { write: (t) => process.stdout.write(t) });
+      return fijiBatchCommand(cmd, await gcpConfig(), { write: (t) => process.stdout.write(t) });
     case "plan": {
-      const result = await planCommand(cmd, () => gcpConfigFromEnv(process.env), (line) => console.error(line));
+      const result = await planCommand(cmd, gcpConfig, (line) => console.error(line));
       if (cmd.json) console.log(JSON.stringify(result.plan ?? result.calibration, null, 1));
       else for (const line of result.lines) console.log(line);
       return 0;

@@ -6,8 +6,7 @@
 import { existsSync, promises as fs } from "node:fs";
 import { homedir } from "node:os";
 import path from "node:path";
-import { storageClient, type GcpConfig } from "../adapters/gcp/clients.js";
-import { GcsStore } from "../adapters/gcp/gcs-store.js";
+import type { GcpConfig } from "../adapters/gcp/clients.js";
 import { FileStore, openRegular } from "../adapters/local/file-store.js";
 import { DEFAULT_CALIBRATION, parseCalibration, type Calibration } from "../core/cost/calibration.js";
 import { costPlan, DEFAULT_DEPLOYMENT, type CostPlan } from "../core/cost/cost-plan.js";
@@ -85,7 +84,7 @@ export interface PlanOutput {
   calibration: Calibration;
 }
 
-export async function planCommand(cmd: PlanCommand, gcp: () => GcpConfig, log: (line: string) => void = () => undefined): Promise<PlanOutput> {
+export async function planCommand(cmd: PlanCommand, gcp: () => Promise<GcpConfig>, log: (line: string) => void = () => undefined): Promise<PlanOutput> {
   let calibration: Calibration;
   if (cmd.calibrate) {
     log(`calibrating: a local run of ${cmd.calibrateCount} sample slices of ${cmd.calibrateSize}²`);
@@ -104,13 +103,15 @@ export async function planCommand(cmd: PlanCommand, gcp: () => GcpConfig, log: (
   return { lines: formatPlan(plan, where), plan, calibration };
 }
 
-async function openSlices(arg: string, configFile: string | undefined, gcp: () => GcpConfig): Promise<{ source: ObjectStore; where: string; config: ReturnType<typeof parseIngestConfig> }> {
+async function openSlices(arg: string, configFile: string | undefined, gcp: () => Promise<GcpConfig>): Promise<{ source: ObjectStore; where: string; config: ReturnType<typeof parseIngestConfig> }> {
   let source: ObjectStore;
   let where: string;
   let bucketConfig: (() => Promise<Uint8Array | undefined>) | undefined;
   if (arg.startsWith("gs://")) {
     const folder = parseGsFolder(arg, "plan");
-    const store = new GcsStore(storageClient(gcp()).bucket(folder.bucket), { prefix: folder.prefix });
+    // The Google Cloud clients load only for the command that talks to the cloud (they cost a local run ~1 CPU-s of start-up).
+    const [{ storageClient }, { GcsStore }] = await Promise.all([import("../adapters/gcp/clients.js"), import("../adapters/gcp/gcs-store.js")]);
+    const store = new GcsStore(storageClient(await gcp()).bucket(folder.bucket), { prefix: folder.prefix });
     source = store;
     where = gsUrl(folder.bucket, folder.prefix);
     bucketConfig = () => store.get(CONFIG_FILE);

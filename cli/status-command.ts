@@ -1,7 +1,7 @@
 // `emingest status <run> [--watch]`: a deployed run's progress read from Firestore: status, one bar per
 // stage with rate and ETA (from two successive reads), failed tasks and dead letters.
-import { firestoreClient, type GcpConfig } from "../adapters/gcp/clients.js";
-import { FirestoreRunStore } from "../adapters/gcp/firestore-run-store.js";
+import type { GcpConfig } from "../adapters/gcp/clients.js";
+import type { FirestoreRunStore } from "../adapters/gcp/firestore-run-store.js";
 import type { RunRecord, TaskRecord } from "../core/ports.js";
 import type { RunDetails } from "../core/run-details.js";
 import { STAGES } from "../core/pipeline/stages.js";
@@ -114,6 +114,8 @@ export interface StatusIo {
 
 /** Returns the exit code: 0 done (or still running without --watch), 1 failed or unknown run. */
 export async function statusCommand(cmd: StatusCommand, gcp: GcpConfig, io: StatusIo): Promise<number> {
+  // The Google Cloud clients load only for the command that talks to the cloud (they cost a local run ~1 CPU-s of start-up).
+  const [{ firestoreClient }, { FirestoreRunStore }] = await Promise.all([import("../adapters/gcp/clients.js"), import("../adapters/gcp/firestore-run-store.js")]);
   const db = firestoreClient(gcp);
   const store = new FirestoreRunStore(db, cmd.collection);
   const sleep = io.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));

@@ -51,7 +51,13 @@ export interface LongStack {
   bad: number[];
 }
 
-export function longStack(o: LongStackOptions): LongStack {
+/**
+ * renders: the tissue as rendered, by its render arguments, shared by the calls given the same map.
+ * renderTissue is a pure function of them, and they do not depend on stripeGray or brightnessDrift (which
+ * are applied after it, and every option draws the same random numbers), so stacks that differ only in those
+ * render the tissue once.
+ */
+export function longStack(o: LongStackOptions, renders?: Map<string, Uint8Array>): LongStack {
   const rand = sequence(o.seed);
   const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const c = (o.size - 1) / 2;
@@ -71,7 +77,11 @@ export function longStack(o: LongStackOptions): LongStack {
       slices.push({ width: o.size, height: o.size, data: Uint8Array.from(slices[z - 1].data) });
       continue;
     }
-    const data = renderTissue(tissue, { z, transform: truth[z], width: o.size, height: o.size, noise: 6 });
+    const args = { z, transform: truth[z], width: o.size, height: o.size, noise: 6 };
+    const key = JSON.stringify([tissue, args]);
+    const rendered = renders?.get(key) ?? renderTissue(tissue, args);
+    renders?.set(key, rendered);
+    const data = renders ? Uint8Array.from(rendered) : rendered;
     const gain = o.brightnessDrift ? 0.6 + (0.7 * z) / o.n : 1;
     const offset = o.brightnessDrift ? 20 * Math.sin(z / 40) : 0;
     for (let y = 0; y < o.size; y++) {
