@@ -3,10 +3,12 @@
 import sharp from "sharp";
 import { PermanentError } from "../errors.js";
 import { boxDownsample2d } from "../image/box-downsample.js";
-import { decodeSlice, isGray16 } from "../image/decode.js";
+import { decodeWithSharp, isGray16 } from "../image/decode.js";
 
 export async function downsampleImageFile(bytes: Uint8Array, fileName: string, factor: number, label = fileName, maxPixels = 1 << 28): Promise<Uint8Array> {
-  const image = await decodeSlice(bytes, label, maxPixels);
+  // sharp alone: the fiji image carries no native addon (services/fiji/Dockerfile builds no OpenCV), and
+  // this is a job's input, not a slice of a run (decode.ts's native path only saves CPU, same pixels).
+  const image = await decodeWithSharp(bytes, label, maxPixels);
   if (image.width < factor || image.height < factor) {
     throw new PermanentError(`${label}: ${image.width}x${image.height} is smaller than the downsample factor ${factor}`);
   }
