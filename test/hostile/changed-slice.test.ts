@@ -10,7 +10,7 @@ import { copyFileSync, existsSync, renameSync } from "node:fs";
 import path from "node:path";
 import { checksums, runCli, startCli } from "../support/cli.js";
 import { sampleStack, sliceFile, tempDir } from "./support/align-stacks.js";
-import { assertOneLine } from "./support/failure-line.js";
+import { assertOneLine, PROGRESS } from "./support/failure-line.js";
 
 test("a slice replaced after its features were found: exit 1 naming it, no volume; the rerun refuses; the other slices untouched", { timeout: 300_000 }, async (t) => {
   const dir = tempDir(t, "emchanged-");
@@ -34,7 +34,7 @@ test("a slice replaced after its features were found: exit 1 naming it, no volum
   assert.ok(replaced, `the align stage never started:\n${r.stderr}`);
   // A failed stage is reported as its header line and one line per failed task (stage-steps.ts).
   assert.equal(r.code, 1, r.stderr);
-  const lines = r.stderr.split("\n").filter((l) => l !== "" && !l.startsWith("features") && !l.startsWith("align") && !l.startsWith("render") && !l.startsWith("bridge"));
+  const lines = r.stderr.split("\n").filter((l) => l !== "" && !PROGRESS.test(l));
   assert.equal(lines.length, 2, r.stderr);
   assert.match(lines[0], /^emingest: run run-\w+: 1 render task\(s\) failed:$/);
   assert.ok(lines[1].startsWith(`  render-11: ${last}: changed during the run`), lines[1]);

@@ -40,7 +40,7 @@ export function cli(args: readonly string[], options: CliOptions = {}): Promise<
 }
 
 /** What `emingest run` prints on stderr while it works (cli/progress.ts, not a terminal). */
-const PROGRESS = /^(\w+: \d+ task\(s\)( \(\d+ already done, resuming\))?|\w+ +\[[#.]+\] \d+\/\d+ .*|\w+: finished \d+\/\d+.*)$/;
+export const PROGRESS = /^(\w+: \d+ task\(s\)( \(\d+ already done, resuming\))?|\w+ +\[[#.]+\] \d+\/\d+ .*|\w+: finished \d+\/\d+.*)$/;
 
 /**
  * The run failed with exit `code` and exactly one error line, "emingest: ...", that contains every one of
