@@ -8,6 +8,7 @@ import { homedir } from "node:os";
 import path from "node:path";
 import type { GcpConfig } from "../adapters/gcp/clients.js";
 import { FileStore, openRegular } from "../adapters/local/file-store.js";
+import { gcsStoreAt } from "./cloud-store.js";
 import { DEFAULT_CALIBRATION, parseCalibration, type Calibration } from "../core/cost/calibration.js";
 import { costPlan, DEFAULT_DEPLOYMENT, type CostPlan } from "../core/cost/cost-plan.js";
 import { formatPlan } from "../core/cost/format-plan.js";
@@ -109,9 +110,7 @@ async function openSlices(arg: string, configFile: string | undefined, gcp: () =
   let bucketConfig: (() => Promise<Uint8Array | undefined>) | undefined;
   if (arg.startsWith("gs://")) {
     const folder = parseGsFolder(arg, "plan");
-    // The Google Cloud clients load only for the command that talks to the cloud (they cost a local run ~1 CPU-s of start-up).
-    const [{ storageClient }, { GcsStore }] = await Promise.all([import("../adapters/gcp/clients.js"), import("../adapters/gcp/gcs-store.js")]);
-    const store = new GcsStore(storageClient(await gcp()).bucket(folder.bucket), { prefix: folder.prefix });
+    const store = await gcsStoreAt(await gcp(), folder);
     source = store;
     where = gsUrl(folder.bucket, folder.prefix);
     bucketConfig = () => store.get(CONFIG_FILE);

@@ -7,6 +7,7 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import type { GcpConfig } from "../adapters/gcp/clients.js";
 import { FileStore, openRegular } from "../adapters/local/file-store.js";
+import { gcsStoreAt } from "./cloud-store.js";
 import { CONFIG_FILE, parseIngestConfig } from "../core/config.js";
 import { parseGsFolder } from "../core/gs-url.js";
 import { PermanentError } from "../core/errors.js";
@@ -60,9 +61,7 @@ export async function submitCommand(cmd: SubmitCommand, gcp: GcpConfig, log: (li
   const local = new FileStore(cmd.folder);
   const where = cmd.folder.replace(/\/+$/, "");
   const names = orderSlices(await local.list(""), config, where).map((s) => s.key);
-  // The Google Cloud clients load only for the command that talks to the cloud (they cost a local run ~1 CPU-s of start-up).
-  const [{ storageClient }, { GcsStore }] = await Promise.all([import("../adapters/gcp/clients.js"), import("../adapters/gcp/gcs-store.js")]);
-  const store = new GcsStore(storageClient(gcp).bucket(target.bucket), { prefix: target.prefix });
+  const store = await gcsStoreAt(gcp, target);
   let bytes = 0;
   let sent = 0;
   await mapLimit(names, cmd.concurrency, async (name) => {
