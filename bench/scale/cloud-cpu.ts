@@ -7,7 +7,10 @@
 //   node dist/bench/scale/cloud-cpu.js [--slices 64] [--size 4096] [--clahe 2] [--cube 512|1024] [--dir /tmp/emscale-1g] [--prof PROFDIR]
 // Prints a table and one JSON line. The stack is cached in DIR/stack-NxS. --prof: the services run with
 // node --cpu-prof, writing their profiles to PROFDIR when they exit. --node-options "...": NODE_OPTIONS of the
-// services (e.g. "--max-semi-space-size=64", to see what the garbage collector costs them).
+// services (e.g. "--max-semi-space-size=64", to see what the garbage collector costs them). --probe: the
+// services run with their probe on (cloud-runtime/service-probe.ts: one request at a time, CPU charged to
+// steps, written to DIR/probe-<service>.json at exit), and bench/e2e/run.js's probed local run of the same
+// stack follows, for a table of CPU-s per step and per stage, local against cloud (step-table.ts).
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -20,6 +23,7 @@ import { waitFor } from "../../test/cloud/support/pipeline.js";
 import { freePort } from "../../test/support/free-port.js";
 import { benchPaths, optionReader } from "../support.js";
 import { emulatorGroups, groupCpuS, processCpuS } from "./proc-cpu.js";
+import { byStage, byStep, cloudProbed, localProbed, printSteps } from "./step-table.js";
 
 const option = optionReader(process.argv.slice(2));
 const slices = Number(option("slices", "64"));
@@ -32,6 +36,9 @@ const CLI = path.join(repoRoot, "dist", "cli", "main.js");
 const BUCKETS = { src: "cpu-src", out: "cpu-out" };
 const prof = option("prof", "");
 const nodeOptions = option("node-options", "");
+const probe = process.argv.includes("--probe");
+// bench/e2e/run.js runs the default config: its cube is the default one.
+if (probe && cube !== 512) throw new Error("--probe compares with bench/e2e's local run, which uses the default cube (512): leave --cube out");
 
 const stack = path.join(dir, `stack-${slices}x${size}`);
 const pngs = () => (existsSync(stack) ? readdirSync(stack).filter((f) => f.endsWith(".png")).sort() : []);
@@ -42,6 +49,7 @@ if (pngs().length !== slices) {
 const inputGB = (slices * size * size) / 1e9;
 const localOut = path.join(dir, "out-local");
 rmSync(localOut, { recursive: true, force: true });
+for (const name of ["align", "emwrite"]) rmSync(probeFileOf(name), { force: true });
 const local = localRun();
 
 const emu = await startEmulators(["pubsub", "firestore", "gcs", "workflows"]);
@@ -136,6 +144,16 @@ try {
   await emu.stop();
 }
 
+if (probe) {
+  // After the services stopped: each wrote its probe file on SIGTERM.
+  const cloud = cloudProbed(["align", "emwrite"].map(probeFileOf));
+  const localSteps = localProbed(path.join(repoRoot, "dist", "bench", "e2e", "run.js"), dir, slices, size, clahe);
+  console.log(`\nprobed, one task at a time: local in-process ${localSteps.cpuS.toFixed(1)} CPU-s (bench/e2e/run.js --skip-cli); load average ${readFileSync("/proc/loadavg", "utf8").trim()}`);
+  printSteps("stage", byStage(localSteps.stages, cloud));
+  printSteps("step (all stages)", byStep(localSteps.stages, cloud));
+  console.log(JSON.stringify({ probe: { local: localSteps.stages, cloud } }));
+}
+
 /** The local run of the same stack and config, under /usr/bin/time (CPU = user + system of every thread). */
 function localRun(): { wallS: number; cpuS: number; peakRssMiB: number } {
   const config = path.join(dir, `ingest-cube${cube}.json`);
@@ -152,7 +170,7 @@ async function startService(name: "align" | "emwrite"): Promise<{ url: string; c
   const port = await freePort();
   const profiling = prof ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(prof), "--cpu-prof-name", `${name}.cpuprofile`] : [];
   const child = spawn(process.execPath, [...profiling, path.join(repoRoot, "dist", "services", name, "server.js")], {
-    env: serviceEnv(emu, port),
+    env: serviceEnv(emu, port, name),
     stdio: ["ignore", openSync(logOf(name), "w"), "inherit"],
   });
   children.push(child);
@@ -161,7 +179,7 @@ async function startService(name: "align" | "emwrite"): Promise<{ url: string; c
   return { url, child };
 }
 
-function serviceEnv(e: Emulators, port: number): Record<string, string> {
+function serviceEnv(e: Emulators, port: number, name: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? "",
     GOOGLE_CLOUD_PROJECT: e.config.projectId,
@@ -174,7 +192,12 @@ function serviceEnv(e: Emulators, port: number): Record<string, string> {
     PORT: String(port),
     HOST: "127.0.0.1",
     ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    ...(probe ? { EMINGEST_PROBE_FILE: probeFileOf(name) } : {}),
   };
+}
+
+function probeFileOf(name: string): string {
+  return path.join(dir, `probe-${name}.json`);
 }
 
 function logOf(name: string): string {

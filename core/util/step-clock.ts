@@ -1,10 +1,12 @@
-// The bench's Probe (core/util/probe.ts): process CPU time attributed to steps and stages. Every step start or
-// end reads process.cpuUsage() and gives the CPU since the previous event to the innermost step still open
-// (so nested steps are exclusive and overlapping async steps of one kind, like 4 JPEG encodes in flight on
+// The benches' Probe (probe.ts): process CPU time attributed to steps and stages. Every step start or end
+// reads process.cpuUsage() and gives the CPU since the previous event to the innermost step still open (so
+// nested steps are exclusive and overlapping async steps of one kind, like 4 JPEG encodes in flight on
 // libuv's pool, count once), and to the current stage. Valid only when one task runs at a time in this
-// process (the in-process runner below), since process CPU counts every thread.
-import type { ObjectStore, RunStore } from "../../core/ports.js";
-import type { Probe, StepName } from "../../core/util/probe.js";
+// process (bench/e2e's in-process runner; a service with its probe on, cloud-runtime/service-probe.ts), since
+// process CPU counts every thread. Reads no environment and opens no socket: usable from the core's benches
+// and the services alike.
+import type { ObjectStore, RunStore } from "../ports.js";
+import type { Probe, StepName } from "./probe.js";
 
 export interface Totals {
   /** stage -> step -> CPU seconds (user + system). */
@@ -88,6 +90,30 @@ export function clockedStore(store: ObjectStore, clock: StepClock, classify: (op
     listVersions: (prefix) => clock.measure(classify("list", prefix), () => store.listVersions(prefix)),
     delete: (key) => clock.measure(classify("delete", key), () => store.delete(key)),
   };
+}
+
+/**
+ * Which step a store call is, by its key (pipeline/keys.ts): the names bench/e2e prints, so a local and a
+ * cloud breakdown compare line by line.
+ */
+export function storeStep(where: "source" | "out"): (op: string, key: string) => string {
+  return (op, key) => {
+    if (where === "source") return op === "get" ? "slice read" : "source listing";
+    if (key.startsWith("tmp/render/")) return op === "put" ? "tile write" : op === "get" ? "tile read" : "tmp delete";
+    if (key.startsWith("tmp/features/")) return op === "put" ? "features write" : op === "get" ? "features read" : "tmp delete";
+    if (key.startsWith("ng/")) return op === "put" ? "shard write" : "shard read";
+    return `metadata ${op}`;
+  };
+}
+
+/** The step name for a task's time outside its named steps: for align and bridge that is matching and RANSAC. */
+export function restOf(stage: string): string {
+  return stage === "align" || stage === "bridge" ? "match + RANSAC" : `${stage} (rest)`;
+}
+
+/** Totals as plain data: stage -> step -> CPU seconds, rounded to the millisecond. */
+export function totalsJson(totals: Totals): Record<string, Record<string, number>> {
+  return Object.fromEntries([...totals.cpu].map(([stage, steps]) => [stage, Object.fromEntries([...steps].map(([k, v]) => [k, Number(v.toFixed(3))]))]));
 }
 
 /** Every RunStore call measured as "state write" (updates, task records) or "state read". */
