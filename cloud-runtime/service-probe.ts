@@ -5,13 +5,14 @@
 // own steps, each store call by its key, run-state reads and writes. Stages: a task's stage from the moment
 // its message is parsed; "push receive" before that (the body read and JSON parse), "step <name>" for the
 // workflow's barrier steps, "between requests" for what runs while the service is idle (timers, GC, client
-// keep-alives). The totals are written to the file as JSON when the service stops.
+// keep-alives). The totals, and the garbage collector's pauses per stage, are written to the file as JSON
+// when the service stops.
 import { writeFileSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import type { StepDeps } from "../core/pipeline/deps.js";
 import type { TaskRouter } from "../core/pipeline/task-router.js";
 import type { RunStore, TaskMessage } from "../core/ports.js";
-import { clockedRuns, clockedStore, restOf, StepClock, storeStep, totalsJson } from "../core/util/step-clock.js";
+import { clockedRuns, clockedStore, gcJson, restOf, StepClock, storeStep, totalsJson } from "../core/util/step-clock.js";
 import type { RunLocator } from "../adapters/gcp/run-locations.js";
 import type { RequestListener } from "./app.js";
 
@@ -20,7 +21,10 @@ export class ServiceProbe {
   /** The tail of the requests waiting their turn: each starts when the one before it has been answered. */
   private turn: Promise<void> = Promise.resolve();
 
-  constructor(readonly file: string) {}
+  constructor(readonly file: string) {
+    // For the process's life: the probe is on only in a bench's service.
+    this.clock.observeGc();
+  }
 
   /** The listener with its requests run one at a time, each charged to its stage. */
   serialize(listener: RequestListener): RequestListener {
@@ -72,10 +76,10 @@ export class ServiceProbe {
     return Object.assign(run, check ? { check: (task: TaskMessage) => (stage(task), check(task)) } : {});
   }
 
-  /** Writes stage -> step -> CPU seconds since the service started. */
+  /** Writes {cpu: stage -> step -> CPU seconds, gc: stage -> seconds of GC pauses} since the service started. */
   write(): void {
     this.clock.tick();
-    writeFileSync(this.file, `${JSON.stringify(totalsJson(this.clock.totals))}\n`);
+    writeFileSync(this.file, `${JSON.stringify({ cpu: totalsJson(this.clock.totals), gc: gcJson(this.clock.totals) })}\n`);
   }
 }
 

@@ -25,7 +25,7 @@ import { createTaskRouter } from "../../core/pipeline/task-router.js";
 import { benchPaths, optionReader } from "../support.js";
 import { InProcessRunner } from "./in-process-runner.js";
 import { RssSampler } from "./rss-sampler.js";
-import { clockedRuns, clockedStore, StepClock, storeStep } from "../../core/util/step-clock.js";
+import { clockedRuns, clockedStore, gcJson, StepClock, storeStep } from "../../core/util/step-clock.js";
 
 const MiB = 1024 * 1024;
 
@@ -60,11 +60,13 @@ async function probedRun(stack: string, out: string, clahe: number) {
   const runner = new InProcessRunner(route, runs, clock, rss, barrierAfter);
   const started = performance.now();
   const cpu0 = process.cpuUsage();
+  const stopGc = clock.observeGc();
   try {
     clock.setStage("open run");
     await runIngest({ ...taskDeps, runs }, { config, manifest, runner, progress: silentProgress });
     clock.tick();
   } finally {
+    stopGc();
     await state.close();
     await rss.close();
   }
@@ -135,6 +137,7 @@ async function main(argv: readonly string[]): Promise<void> {
     probed: { wall: probed.wall, cpu: probed.cpu, mbPerCpuS: inputMB / probed.cpu },
     peakRssMiB: Object.fromEntries([...probed.runner.peakRss].map(([k, v]) => [k, Math.round(v / MiB)])),
     stages,
+    gc: gcJson(probed.clock.totals),
   };
   console.log(JSON.stringify(summary));
 }

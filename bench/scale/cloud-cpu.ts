@@ -23,7 +23,7 @@ import { waitFor } from "../../test/cloud/support/pipeline.js";
 import { freePort } from "../../test/support/free-port.js";
 import { benchPaths, optionReader } from "../support.js";
 import { emulatorGroups, groupCpuS, processCpuS } from "./proc-cpu.js";
-import { byStage, byStep, cloudProbed, localProbed, printSteps } from "./step-table.js";
+import { byStage, byStep, cloudProbed, gcByStage, localProbed, printSteps } from "./step-table.js";
 
 const option = optionReader(process.argv.slice(2));
 const slices = Number(option("slices", "64"));
@@ -149,9 +149,10 @@ if (probe) {
   const cloud = cloudProbed(["align", "emwrite"].map(probeFileOf));
   const localSteps = localProbed(path.join(repoRoot, "dist", "bench", "e2e", "run.js"), dir, slices, size, clahe);
   console.log(`\nprobed, one task at a time: local in-process ${localSteps.cpuS.toFixed(1)} CPU-s (bench/e2e/run.js --skip-cli); load average ${readFileSync("/proc/loadavg", "utf8").trim()}`);
-  printSteps("stage", byStage(localSteps.stages, cloud));
-  printSteps("step (all stages)", byStep(localSteps.stages, cloud));
-  console.log(JSON.stringify({ probe: { local: localSteps.stages, cloud } }));
+  printSteps("stage", byStage(localSteps.stages, cloud.stages));
+  printSteps("step (all stages)", byStep(localSteps.stages, cloud.stages));
+  printSteps("GC pauses per stage (in the CPU above)", gcByStage(localSteps.gc, cloud.gc), "s");
+  console.log(JSON.stringify({ probe: { local: localSteps.stages, cloud: cloud.stages, gc: { local: localSteps.gc, cloud: cloud.gc } } }));
 }
 
 /** The local run of the same stack and config, under /usr/bin/time (CPU = user + system of every thread). */

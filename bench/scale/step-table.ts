@@ -8,26 +8,34 @@ import { readFileSync } from "node:fs";
 export type StepTotals = Record<string, Record<string, number>>;
 
 /** The local pipeline, in process and probed: bench/e2e/run.js --skip-cli on the stack in `dir`. */
-export function localProbed(e2e: string, dir: string, slices: number, size: number, clahe: number): { cpuS: number; stages: StepTotals } {
+export function localProbed(e2e: string, dir: string, slices: number, size: number, clahe: number): { cpuS: number; stages: StepTotals; gc: Record<string, number> } {
   const r = spawnSync(process.execPath, [e2e, "--skip-cli", "--dir", dir, "--slices", String(slices), "--size", String(size), "--clahe", String(clahe)], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`bench/e2e/run.js failed (${r.status}): ${r.stderr.trim().split("\n").slice(-3).join(" / ")}`);
   const line = r.stdout.split("\n").find((l) => l.startsWith('{"bench":"e2e"'));
   if (!line) throw new Error(`bench/e2e/run.js printed no summary line: ${r.stdout.slice(-400)}`);
-  const summary = JSON.parse(line) as { probed: { cpu: number }; stages: StepTotals };
-  return { cpuS: summary.probed.cpu, stages: summary.stages };
+  const summary = JSON.parse(line) as { probed: { cpu: number }; stages: StepTotals; gc: Record<string, number> };
+  return { cpuS: summary.probed.cpu, stages: summary.stages, gc: summary.gc };
 }
 
 /** The stages of several services' probe files, summed; "start" (before the first request) left out. */
-export function cloudProbed(files: readonly string[]): StepTotals {
-  const all: StepTotals = {};
+export function cloudProbed(files: readonly string[]): { stages: StepTotals; gc: Record<string, number> } {
+  const stages: StepTotals = {};
+  const gc: Record<string, number> = {};
   for (const file of files) {
-    for (const [stage, steps] of Object.entries(JSON.parse(readFileSync(file, "utf8")) as StepTotals)) {
+    const probe = JSON.parse(readFileSync(file, "utf8")) as { cpu: StepTotals; gc: Record<string, number> };
+    for (const [stage, steps] of Object.entries(probe.cpu)) {
       if (stage === "start") continue;
-      const into = (all[stage] ??= {});
+      const into = (stages[stage] ??= {});
       for (const [step, s] of Object.entries(steps)) into[step] = (into[step] ?? 0) + s;
     }
+    for (const [stage, s] of Object.entries(probe.gc)) if (stage !== "start") gc[stage] = (gc[stage] ?? 0) + s;
   }
-  return all;
+  return { stages, gc };
+}
+
+/** stage -> [local, cloud] seconds of GC pauses. */
+export function gcByStage(local: Record<string, number>, cloud: Record<string, number>): Array<[string, number, number]> {
+  return [...new Set([...Object.keys(local), ...Object.keys(cloud)])].map((n): [string, number, number] => [n, local[n] ?? 0, cloud[n] ?? 0]);
 }
 
 /** step -> [local, cloud] CPU seconds over all stages, largest difference first. */
@@ -50,8 +58,8 @@ export function byStage(local: StepTotals, cloud: StepTotals): Array<[string, nu
   return names.map((n): [string, number, number] => [n, total(local[n]), total(cloud[n])]);
 }
 
-export function printSteps(title: string, rows: ReadonlyArray<[string, number, number]>): void {
-  console.log(`\n${title.padEnd(34)} local CPU-s  cloud CPU-s  cloud - local`);
+export function printSteps(title: string, rows: ReadonlyArray<[string, number, number]>, unit = "CPU-s"): void {
+  console.log(`\n${title.padEnd(34)} ${`local ${unit}`.padStart(11)}  ${`cloud ${unit}`.padStart(11)}  cloud - local`);
   for (const [name, l, c] of rows) {
     if (Math.max(l, c) < 0.005) continue;
     console.log(`${name.padEnd(34)} ${l.toFixed(2).padStart(11)}  ${c.toFixed(2).padStart(11)}  ${(c - l).toFixed(2).padStart(13)}`);

@@ -5,6 +5,7 @@
 // process (bench/e2e's in-process runner; a service with its probe on, cloud-runtime/service-probe.ts), since
 // process CPU counts every thread. Reads no environment and opens no socket: usable from the core's benches
 // and the services alike.
+import { PerformanceObserver } from "node:perf_hooks";
 import type { ObjectStore, RunStore } from "../ports.js";
 import type { Probe, StepName } from "./probe.js";
 
@@ -13,6 +14,8 @@ export interface Totals {
   cpu: Map<string, Map<string, number>>;
   /** stage -> wall seconds. */
   wall: Map<string, number>;
+  /** stage -> seconds of garbage-collection pauses (observeGc), part of that stage's CPU, not added to it. */
+  gc: Map<string, number>;
 }
 
 export class StepClock implements Probe {
@@ -21,7 +24,7 @@ export class StepClock implements Probe {
   private last = process.cpuUsage();
   private lastWall = performance.now();
   private stage = "start";
-  readonly totals: Totals = { cpu: new Map(), wall: new Map() };
+  readonly totals: Totals = { cpu: new Map(), wall: new Map(), gc: new Map() };
 
   /** Everything from now on belongs to `stage` (until the next call). */
   setStage(stage: string): void {
@@ -62,6 +65,19 @@ export class StepClock implements Probe {
     } finally {
       this.exit(token);
     }
+  }
+
+  /**
+   * Counts garbage-collection pauses per stage from now on (what observeGc reports is wall time the main
+   * thread stood still, already inside the CPU above; entries arrive within a tick, so a pause at a stage's
+   * very end may land on the next). Returns the function that stops it.
+   */
+  observeGc(): () => void {
+    const observer = new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) this.totals.gc.set(this.stage, (this.totals.gc.get(this.stage) ?? 0) + entry.duration / 1000);
+    });
+    observer.observe({ entryTypes: ["gc"] });
+    return () => observer.disconnect();
   }
 
   /** Closes the books: attributes the CPU since the last event. */
@@ -114,6 +130,11 @@ export function restOf(stage: string): string {
 /** Totals as plain data: stage -> step -> CPU seconds, rounded to the millisecond. */
 export function totalsJson(totals: Totals): Record<string, Record<string, number>> {
   return Object.fromEntries([...totals.cpu].map(([stage, steps]) => [stage, Object.fromEntries([...steps].map(([k, v]) => [k, Number(v.toFixed(3))]))]));
+}
+
+/** GC pauses as plain data: stage -> seconds, rounded to the millisecond. */
+export function gcJson(totals: Totals): Record<string, number> {
+  return Object.fromEntries([...totals.gc].map(([stage, s]) => [stage, Number(s.toFixed(3))]));
 }
 
 /** Every RunStore call measured as "state write" (updates, task records) or "state read". */

@@ -68,7 +68,9 @@ test("requests run one at a time, each task charged to its stage, its steps and 
     // Each task ended before the next one started: the server ran them one at a time.
     assert.deepEqual(events, ["start render-0", "end render-0", "start render-1", "end render-1", "start render-2", "end render-2"]);
     probe.write();
-    const totals = JSON.parse(readFileSync(path.join(dir, "probe.json"), "utf8")) as Record<string, Record<string, number>>;
+    const written = JSON.parse(readFileSync(path.join(dir, "probe.json"), "utf8")) as { cpu: Record<string, Record<string, number>>; gc: Record<string, number> };
+    const totals = written.cpu;
+    assert.ok(Object.values(written.gc).every((s) => typeof s === "number" && s >= 0), JSON.stringify(written.gc));
     // Outside the router (the response) is the stage's "other".
     assert.deepEqual(Object.keys(totals.render).filter((k) => k !== "other").sort(), ["render (rest)", "slice read", "warp"]);
     // 3 x 30 ms of process CPU spent inside each of the two steps: at least that much is charged to each.
