@@ -12,7 +12,7 @@ import type { IncomingMessage } from "node:http";
 import type { StepDeps } from "../core/pipeline/deps.js";
 import type { TaskRouter } from "../core/pipeline/task-router.js";
 import type { RunStore, TaskMessage } from "../core/ports.js";
-import { clockedRuns, clockedStore, gcJson, restOf, StepClock, storeStep, totalsJson } from "../core/util/step-clock.js";
+import { clockedRuns, clockedStore, gcJson, gcKindsJson, restOf, StepClock, storeStep, totalsJson } from "../core/util/step-clock.js";
 import type { RunLocator } from "../adapters/gcp/run-locations.js";
 import type { RequestListener } from "./app.js";
 
@@ -79,7 +79,7 @@ export class ServiceProbe {
   /** Writes {cpu: stage -> step -> CPU seconds, gc: stage -> seconds of GC pauses} since the service started. */
   write(): void {
     this.clock.tick();
-    writeFileSync(this.file, `${JSON.stringify({ cpu: totalsJson(this.clock.totals), gc: gcJson(this.clock.totals) })}\n`);
+    writeFileSync(this.file, `${JSON.stringify({ cpu: totalsJson(this.clock.totals), gc: gcJson(this.clock.totals), gcKinds: gcKindsJson(this.clock.totals) })}\n`);
   }
 }
 

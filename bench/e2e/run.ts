@@ -25,7 +25,7 @@ import { createTaskRouter } from "../../core/pipeline/task-router.js";
 import { benchPaths, optionReader } from "../support.js";
 import { InProcessRunner } from "./in-process-runner.js";
 import { RssSampler } from "./rss-sampler.js";
-import { clockedRuns, clockedStore, gcJson, StepClock, storeStep } from "../../core/util/step-clock.js";
+import { clockedRuns, clockedStore, gcJson, gcKindsJson, StepClock, storeStep } from "../../core/util/step-clock.js";
 
 const MiB = 1024 * 1024;
 
@@ -138,6 +138,7 @@ async function main(argv: readonly string[]): Promise<void> {
     peakRssMiB: Object.fromEntries([...probed.runner.peakRss].map(([k, v]) => [k, Math.round(v / MiB)])),
     stages,
     gc: gcJson(probed.clock.totals),
+    gcKinds: gcKindsJson(probed.clock.totals),
   };
   console.log(JSON.stringify(summary));
 }

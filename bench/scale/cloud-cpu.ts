@@ -152,7 +152,8 @@ if (probe) {
   printSteps("stage", byStage(localSteps.stages, cloud.stages));
   printSteps("step (all stages)", byStep(localSteps.stages, cloud.stages));
   printSteps("GC pauses per stage (in the CPU above)", gcByStage(localSteps.gc, cloud.gc), "s");
-  console.log(JSON.stringify({ probe: { local: localSteps.stages, cloud: cloud.stages, gc: { local: localSteps.gc, cloud: cloud.gc } } }));
+  console.log(`GC pauses by kind: local ${JSON.stringify(localSteps.gcKinds)}; services (align, emwrite) ${JSON.stringify(cloud.gcKinds)}`);
+  console.log(JSON.stringify({ probe: { local: localSteps.stages, cloud: cloud.stages, gc: { local: localSteps.gc, cloud: cloud.gc, localKinds: localSteps.gcKinds, cloudKinds: cloud.gcKinds } } }));
 }
 
 /** The local run of the same stack and config, under /usr/bin/time (CPU = user + system of every thread). */

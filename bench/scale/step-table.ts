@@ -8,21 +8,23 @@ import { readFileSync } from "node:fs";
 export type StepTotals = Record<string, Record<string, number>>;
 
 /** The local pipeline, in process and probed: bench/e2e/run.js --skip-cli on the stack in `dir`. */
-export function localProbed(e2e: string, dir: string, slices: number, size: number, clahe: number): { cpuS: number; stages: StepTotals; gc: Record<string, number> } {
+export function localProbed(e2e: string, dir: string, slices: number, size: number, clahe: number): { cpuS: number; stages: StepTotals; gc: Record<string, number>; gcKinds: unknown } {
   const r = spawnSync(process.execPath, [e2e, "--skip-cli", "--dir", dir, "--slices", String(slices), "--size", String(size), "--clahe", String(clahe)], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`bench/e2e/run.js failed (${r.status}): ${r.stderr.trim().split("\n").slice(-3).join(" / ")}`);
   const line = r.stdout.split("\n").find((l) => l.startsWith('{"bench":"e2e"'));
   if (!line) throw new Error(`bench/e2e/run.js printed no summary line: ${r.stdout.slice(-400)}`);
-  const summary = JSON.parse(line) as { probed: { cpu: number }; stages: StepTotals; gc: Record<string, number> };
-  return { cpuS: summary.probed.cpu, stages: summary.stages, gc: summary.gc };
+  const summary = JSON.parse(line) as { probed: { cpu: number }; stages: StepTotals; gc: Record<string, number>; gcKinds: unknown };
+  return { cpuS: summary.probed.cpu, stages: summary.stages, gc: summary.gc, gcKinds: summary.gcKinds };
 }
 
 /** The stages of several services' probe files, summed; "start" (before the first request) left out. */
-export function cloudProbed(files: readonly string[]): { stages: StepTotals; gc: Record<string, number> } {
+export function cloudProbed(files: readonly string[]): { stages: StepTotals; gc: Record<string, number>; gcKinds: unknown[] } {
   const stages: StepTotals = {};
   const gc: Record<string, number> = {};
+  const gcKinds: unknown[] = [];
   for (const file of files) {
-    const probe = JSON.parse(readFileSync(file, "utf8")) as { cpu: StepTotals; gc: Record<string, number> };
+    const probe = JSON.parse(readFileSync(file, "utf8")) as { cpu: StepTotals; gc: Record<string, number>; gcKinds: unknown };
+    gcKinds.push(probe.gcKinds);
     for (const [stage, steps] of Object.entries(probe.cpu)) {
       if (stage === "start") continue;
       const into = (stages[stage] ??= {});
@@ -30,7 +32,7 @@ export function cloudProbed(files: readonly string[]): { stages: StepTotals; gc:
     }
     for (const [stage, s] of Object.entries(probe.gc)) if (stage !== "start") gc[stage] = (gc[stage] ?? 0) + s;
   }
-  return { stages, gc };
+  return { stages, gc, gcKinds };
 }
 
 /** stage -> [local, cloud] seconds of GC pauses. */

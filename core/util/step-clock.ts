@@ -5,7 +5,7 @@
 // process (bench/e2e's in-process runner; a service with its probe on, cloud-runtime/service-probe.ts), since
 // process CPU counts every thread. Reads no environment and opens no socket: usable from the core's benches
 // and the services alike.
-import { PerformanceObserver } from "node:perf_hooks";
+import { constants, PerformanceObserver } from "node:perf_hooks";
 import type { ObjectStore, RunStore } from "../ports.js";
 import type { Probe, StepName } from "./probe.js";
 
@@ -16,7 +16,16 @@ export interface Totals {
   wall: Map<string, number>;
   /** stage -> seconds of garbage-collection pauses (observeGc), part of that stage's CPU, not added to it. */
   gc: Map<string, number>;
+  /** GC kind (perf_hooks constants: minor = scavenge, major = mark-compact) -> pauses and their seconds. */
+  gcKinds: Map<string, { count: number; seconds: number }>;
 }
+
+const GC_KINDS: Record<number, string> = {
+  [constants.NODE_PERFORMANCE_GC_MINOR]: "minor",
+  [constants.NODE_PERFORMANCE_GC_MAJOR]: "major",
+  [constants.NODE_PERFORMANCE_GC_INCREMENTAL]: "incremental",
+  [constants.NODE_PERFORMANCE_GC_WEAKCB]: "weak callbacks",
+};
 
 export class StepClock implements Probe {
   private readonly open: Array<{ token: number; name: string }> = [];
@@ -24,7 +33,7 @@ export class StepClock implements Probe {
   private last = process.cpuUsage();
   private lastWall = performance.now();
   private stage = "start";
-  readonly totals: Totals = { cpu: new Map(), wall: new Map(), gc: new Map() };
+  readonly totals: Totals = { cpu: new Map(), wall: new Map(), gc: new Map(), gcKinds: new Map() };
 
   /** Everything from now on belongs to `stage` (until the next call). */
   setStage(stage: string): void {
@@ -74,7 +83,12 @@ export class StepClock implements Probe {
    */
   observeGc(): () => void {
     const observer = new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) this.totals.gc.set(this.stage, (this.totals.gc.get(this.stage) ?? 0) + entry.duration / 1000);
+      for (const entry of list.getEntries()) {
+        this.totals.gc.set(this.stage, (this.totals.gc.get(this.stage) ?? 0) + entry.duration / 1000);
+        const kind = GC_KINDS[(entry as { detail?: { kind?: number } }).detail?.kind ?? 0] ?? "other";
+        const k = this.totals.gcKinds.get(kind) ?? { count: 0, seconds: 0 };
+        this.totals.gcKinds.set(kind, { count: k.count + 1, seconds: k.seconds + entry.duration / 1000 });
+      }
     });
     observer.observe({ entryTypes: ["gc"] });
     return () => observer.disconnect();
@@ -135,6 +149,12 @@ export function totalsJson(totals: Totals): Record<string, Record<string, number
 /** GC pauses as plain data: stage -> seconds, rounded to the millisecond. */
 export function gcJson(totals: Totals): Record<string, number> {
   return Object.fromEntries([...totals.gc].map(([stage, s]) => [stage, Number(s.toFixed(3))]));
+}
+
+/** GC pauses by kind, with the heap in use now (MiB): what a major collection has to mark. */
+export function gcKindsJson(totals: Totals): Record<string, unknown> {
+  const kinds = Object.fromEntries([...totals.gcKinds].map(([kind, k]) => [kind, { count: k.count, seconds: Number(k.seconds.toFixed(3)) }]));
+  return { ...kinds, heapUsedMiB: Math.round(process.memoryUsage().heapUsed / 2 ** 20) };
 }
 
 /** Every RunStore call measured as "state write" (updates, task records) or "state read". */
