@@ -64,8 +64,14 @@ export function serviceConfigFromEnv(env: Readonly<Record<string, string | undef
     port: listenPort(env.PORT),
     host: listenHost(env.HOST, env.K_SERVICE),
     ...(env.OPERATION_COUNTS_FILE ? { countsFile: env.OPERATION_COUNTS_FILE } : {}),
-    ...(env.EMINGEST_PROBE_FILE ? { probeFile: env.EMINGEST_PROBE_FILE } : {}),
+    ...(env.EMINGEST_PROBE_FILE ? { probeFile: probeFile(env.EMINGEST_PROBE_FILE, env.K_SERVICE) } : {}),
   };
+}
+
+/** The bench's probe runs requests one at a time: a deployed service (K_SERVICE set) refuses it. */
+function probeFile(file: string, cloudRunService: string | undefined): string {
+  if (cloudRunService) throw new PermanentError(`EMINGEST_PROBE_FILE is a bench setting (it runs one request at a time); unset it on Cloud Run service ${cloudRunService}`);
+  return file;
 }
 
 function listenPort(text: string | undefined): number {

@@ -18,6 +18,8 @@ const ENV = { GOOGLE_CLOUD_PROJECT: "p", SOURCE_BUCKETS: "src", OUTPUT_BUCKET: "
 test("the probe is on only when EMINGEST_PROBE_FILE names a file", () => {
   assert.equal(serviceConfigFromEnv(ENV).probeFile, undefined);
   assert.equal(serviceConfigFromEnv({ ...ENV, EMINGEST_PROBE_FILE: "/tmp/x.json" }).probeFile, "/tmp/x.json");
+  // Deployed on Cloud Run, the one-request-at-a-time probe is refused in one line.
+  assert.throws(() => serviceConfigFromEnv({ ...ENV, EMINGEST_PROBE_FILE: "/tmp/x.json", K_SERVICE: "emingest-align" }), /EMINGEST_PROBE_FILE is a bench setting .* Cloud Run service emingest-align/);
 });
 
 /** Busy-waits until this process has used `ms` more of CPU time, so the clock has something known to charge. */
