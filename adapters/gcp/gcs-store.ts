@@ -1,12 +1,13 @@
 // ObjectStore over a prefix of a GCS bucket (@google-cloud/storage). Same contract as the local FileStore:
 // missing is undefined, keys are plain relative paths, list is sorted. Large objects go up as resumable
-// uploads. Retries on 429/5xx and network errors come from the client's retry policy, which storage-clients.ts
+// uploads; reads are one plain GET each (gcs-media.ts: every announced byte arrives, or the read is retried). Retries on 429/5xx and network errors come from the client's retry policy, which storage-clients.ts
 // sets to "retry always": every write here is a pure function of its task, so repeating it is harmless.
 import type { Bucket } from "@google-cloud/storage";
 import { gsUrl } from "../../core/gs-url.js";
 import { isPlainKey, plainKey } from "../../core/object-key.js";
 import { RetryableError } from "../../core/errors.js";
 import type { ObjectStore, PutOptions, VersionedBytes } from "../../core/ports.js";
+import { readMedia, readObject } from "./gcs-media.js";
 
 /** Objects at least this large are uploaded resumably (GCS recommends it above ~8 MiB). */
 export const RESUMABLE_THRESHOLD = 8 * 1024 * 1024;
@@ -42,15 +43,9 @@ export class GcsStore implements ObjectStore {
     return this.prefix + plainKey(key);
   }
 
-  async get(key: string): Promise<Uint8Array | undefined> {
-    try {
-      // decompress: false returns stored bytes even for gzip content-encoding (no transcoding).
-      const [data] = await this.bucket.file(this.name(key)).download({ decompress: false, validation: false });
-      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
+  /** The stored bytes (no transcoding of gzip content-encoding), in one GET (gcs-media.ts). */
+  get(key: string): Promise<Uint8Array | undefined> {
+    return readObject(this.bucket.storage, this.bucket.name, this.name(key));
   }
 
   /**
@@ -59,31 +54,10 @@ export class GcsStore implements ObjectStore {
    */
   async getVersioned(key: string): Promise<VersionedBytes | undefined> {
     const name = this.name(key);
-    try {
-      return await new Promise<VersionedBytes>((resolve, reject) => {
-        const chunks: Buffer[] = [];
-        let generation: string | undefined;
-        this.bucket
-          .file(name)
-          .createReadStream({ decompress: false, validation: false })
-          .on("response", (response: { headers?: Record<string, string | string[] | undefined> }) => {
-            const header = response.headers?.["x-goog-generation"];
-            generation = Array.isArray(header) ? header[0] : header;
-          })
-          .on("data", (chunk: Buffer) => chunks.push(chunk))
-          .on("error", reject)
-          .on("end", () => {
-            if (!generation) reject(new RetryableError(`${gsUrl(this.bucket.name, name)}: the download did not say its generation`));
-            else {
-              const data = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
-              resolve({ bytes: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), version: generation });
-            }
-          });
-      });
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
+    const read = await readMedia(this.bucket.storage, this.bucket.name, name);
+    if (!read) return undefined;
+    if (!read.generation) throw new RetryableError(`${gsUrl(this.bucket.name, name)}: the download did not say its generation`);
+    return { bytes: read.bytes, version: read.generation };
   }
 
   async getRange(key: string, offset: number, length: number): Promise<Uint8Array | undefined> {
@@ -92,16 +66,7 @@ export class GcsStore implements ObjectStore {
       const [exists] = await this.bucket.file(name).exists();
       return exists ? new Uint8Array(0) : undefined;
     }
-    try {
-      const [data] = await this.bucket.file(name).download({ start: offset, end: offset + length - 1, decompress: false, validation: false });
-      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    } catch (error) {
-      const status = statusOf(error);
-      if (status === 404) return undefined;
-      // 416: the range starts at or past the end (an empty object, or offset >= size).
-      if (status === 416) return new Uint8Array(0);
-      throw error;
-    }
+    return readObject(this.bucket.storage, this.bucket.name, name, { offset, length });
   }
 
   async put(key: string, bytes: Uint8Array, options?: PutOptions): Promise<void> {
@@ -128,11 +93,4 @@ export class GcsStore implements ObjectStore {
   async delete(key: string): Promise<void> {
     await this.bucket.file(this.name(key)).delete({ ignoreNotFound: true });
   }
-}
-
-/** The same rule as FileStore: no empty segments, no "." or "..", no leading "/". */
-/** HTTP status of a storage client error, if it carries one. */
-export function statusOf(error: unknown): number | undefined {
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === "number" ? code : undefined;
 }
