@@ -16,11 +16,17 @@ export interface GcsStoreOptions {
   /** Folder inside the bucket, "" or ending in "/". */
   prefix?: string;
   resumableThreshold?: number;
+  /**
+   * How objects are read: "plain-get" (default: gcs-media.ts, one GET, every announced byte checked) or
+   * "client" (the storage client's download(), which the fiji jobs' BucketIO keeps, with its error shapes).
+   */
+  reads?: "plain-get" | "client";
 }
 
 export class GcsStore implements ObjectStore {
   readonly prefix: string;
   private readonly resumableThreshold: number;
+  private readonly reads: "plain-get" | "client";
 
   constructor(
     readonly bucket: Bucket,
@@ -32,6 +38,7 @@ export class GcsStore implements ObjectStore {
     }
     this.prefix = prefix;
     this.resumableThreshold = options.resumableThreshold ?? RESUMABLE_THRESHOLD;
+    this.reads = options.reads ?? "plain-get";
   }
 
   /** "gs://bucket/prefix" for messages. */
@@ -45,6 +52,7 @@ export class GcsStore implements ObjectStore {
 
   /** The stored bytes (no transcoding of gzip content-encoding), in one GET (gcs-media.ts). */
   get(key: string): Promise<Uint8Array | undefined> {
+    if (this.reads === "client") return this.download(this.name(key));
     return readObject(this.bucket.storage, this.bucket.name, this.name(key));
   }
 
@@ -66,7 +74,22 @@ export class GcsStore implements ObjectStore {
       const [exists] = await this.bucket.file(name).exists();
       return exists ? new Uint8Array(0) : undefined;
     }
+    if (this.reads === "client") return this.download(name, { start: offset, end: offset + length - 1 });
     return readObject(this.bucket.storage, this.bucket.name, name, { offset, length });
+  }
+
+  /** The client's download: decompress: false returns the stored bytes even for gzip content-encoding. */
+  private async download(name: string, range?: { start: number; end: number }): Promise<Uint8Array | undefined> {
+    try {
+      const [data] = await this.bucket.file(name).download({ ...range, decompress: false, validation: false });
+      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    } catch (error) {
+      const status = (error as { code?: unknown })?.code;
+      if (status === 404) return undefined;
+      // 416: the range starts at or past the end (an empty object, or offset >= size).
+      if (status === 416 && range) return new Uint8Array(0);
+      throw error;
+    }
   }
 
   async put(key: string, bytes: Uint8Array, options?: PutOptions): Promise<void> {
