@@ -51,7 +51,8 @@ export class GcsStore implements ObjectStore {
   }
 
   /** The stored bytes (no transcoding of gzip content-encoding), in one GET (gcs-media.ts). */
-  get(key: string): Promise<Uint8Array | undefined> {
+  // async: a key that is not a plain path (RangeError from plainKey) rejects, as every store's get does.
+  async get(key: string): Promise<Uint8Array | undefined> {
     if (this.reads === "client") return this.download(this.name(key));
     return readObject(this.bucket.storage, this.bucket.name, this.name(key));
   }
