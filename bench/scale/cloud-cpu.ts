@@ -6,7 +6,8 @@
 // polling). The run is started as `gcloud workflows run ingest --data='{"source": ...}'` starts it.
 //   node dist/bench/scale/cloud-cpu.js [--slices 64] [--size 4096] [--clahe 2] [--cube 512|1024] [--dir /tmp/emscale-1g] [--prof PROFDIR]
 // Prints a table and one JSON line. The stack is cached in DIR/stack-NxS. --prof: the services run with
-// node --cpu-prof, writing their profiles to PROFDIR when they exit. --node-options "...": NODE_OPTIONS of the
+// node --cpu-prof, writing their profiles to PROFDIR when they exit. --node-args "...": node flags of the
+// services and the local run alike (e.g. "--trace-gc"). --node-options "...": NODE_OPTIONS of the
 // services (e.g. "--max-semi-space-size=64", to see what the garbage collector costs them). --probe: the
 // services run with their probe on (cloud-runtime/service-probe.ts: one request at a time, CPU charged to
 // steps, written to DIR/probe-<service>.json at exit), and bench/e2e/run.js's probed local run of the same
@@ -36,6 +37,9 @@ const CLI = path.join(repoRoot, "dist", "cli", "main.js");
 const BUCKETS = { src: "cpu-src", out: "cpu-out" };
 const prof = option("prof", "");
 const nodeOptions = option("node-options", "");
+// Node/V8 flags on the command line of the services and of the local run alike (for flags NODE_OPTIONS
+// refuses, e.g. "--trace-gc": its lines go to DIR/<service>.log and DIR/local-run.log).
+const nodeArgs = option("node-args", "").split(" ").filter(Boolean);
 const probe = process.argv.includes("--probe");
 // bench/e2e/run.js runs the default config: its cube is the default one.
 if (probe && cube !== 512) throw new Error("--probe compares with bench/e2e's local run, which uses the default cube (512): leave --cube out");
@@ -160,7 +164,8 @@ if (probe) {
 function localRun(): { wallS: number; cpuS: number; peakRssMiB: number } {
   const config = path.join(dir, `ingest-cube${cube}.json`);
   writeFileSync(config, JSON.stringify({ cube }));
-  const r = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S %M", process.execPath, CLI, "run", stack, "--out", localOut, "--clahe", String(clahe), "--config", config], { encoding: "utf8" });
+  const r = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S %M", process.execPath, ...nodeArgs, CLI, "run", stack, "--out", localOut, "--clahe", String(clahe), "--config", config], { encoding: "utf8" });
+  if (nodeArgs.length > 0) writeFileSync(path.join(dir, "local-run.log"), r.stdout);
   if (r.status !== 0) throw new Error(`emingest run failed (${r.status}): ${r.stderr.trim().split("\n").slice(-3).join(" / ")}`);
   const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
   if (!m) throw new Error(`no /usr/bin/time line in: ${r.stderr.slice(-400)}`);
@@ -171,7 +176,7 @@ function localRun(): { wallS: number; cpuS: number; peakRssMiB: number } {
 async function startService(name: "align" | "emwrite"): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const profiling = prof ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(prof), "--cpu-prof-name", `${name}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...profiling, path.join(repoRoot, "dist", "services", name, "server.js")], {
+  const child = spawn(process.execPath, [...nodeArgs, ...profiling, path.join(repoRoot, "dist", "services", name, "server.js")], {
     env: serviceEnv(emu, port, name),
     stdio: ["ignore", openSync(logOf(name), "w"), "inherit"],
   });
@@ -210,7 +215,8 @@ function logOf(name: string): string {
 function taskStarts(name: string): Record<string, { starts: number; tasks: number }> {
   const byStage: Record<string, { starts: number; ids: Set<string> }> = {};
   for (const line of readFileSync(logOf(name), "utf8").split("\n")) {
-    if (!line.trim()) continue;
+    // Only the service's JSON log lines (V8's --trace-gc, through --node-options, prints plain lines).
+    if (!line.startsWith("{")) continue;
     const entry = JSON.parse(line) as { message?: string; "logging.googleapis.com/labels"?: { stage?: string; task?: string } };
     const labels = entry["logging.googleapis.com/labels"];
     if (!labels?.stage || !labels.task || !String(entry.message).endsWith(" started")) continue;
