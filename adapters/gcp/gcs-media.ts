@@ -1,5 +1,5 @@
-// Object bytes from GCS in one plain node:http(s) GET of the JSON API's media URL, for GcsStore's get and
-// getRange. Why not the client's download(): its request and stream stack costs this process ~1 CPU-ms per
+// Object bytes from GCS in one plain GET of the JSON API's media URL (http-get.ts: kept-alive sockets, the
+// body copied once), for GcsStore's get and getRange. Why not the client's download(): its request and stream stack costs this process ~1 CPU-ms per
 // request and ~1 CPU-s per GB more than a plain GET of the same bytes (BENCHMARKS.md "The orchestration
 // overhead", 2026-12-01 evening), and a pyramid task makes one ranged get per slice it spans.
 // What stays the client's: the endpoint, the credentials (authorizeRequest, refreshed as it refreshes them;
@@ -9,9 +9,8 @@
 // range the Content-Range's first and last byte) or the read fails and is retried like a reset connection;
 // a missing object is undefined; an error status is thrown as GcsHttpError with GCS's own code, message
 // and reasons, so failure-kind.ts and gcs-bucket-io.ts classify it as they classify the client's ApiError.
-import http, { type IncomingMessage } from "node:http";
-import https from "node:https";
 import type { Storage } from "@google-cloud/storage";
+import { httpGet } from "./http-get.js";
 
 export class GcsHttpError extends Error {
   override readonly name = "GcsHttpError";
@@ -76,66 +75,26 @@ async function getOnce(storage: Storage, url: string, range: ByteRange | undefin
   if (range) headers.Range = `bytes=${range.offset}-${range.offset + range.length - 1}`;
   // The client's own rule: an emulator endpoint gets no credentials unless asked to.
   const authorized = storage.customEndpoint && !storage.useAuthWithCustomEndpoint ? headers : (await storage.authClient.authorizeRequest({ url, headers })).headers;
-  const res = await request(url, authorized as Record<string, string>);
-  if (res.statusCode === 404) {
-    res.resume();
-    return undefined;
-  }
+  // A connection that stalls fails the attempt (ETIMEDOUT: retried), as the client's request timeout does.
+  const res = await httpGet(new URL(url), { headers: authorized as Record<string, string>, timeoutMs: 60_000 });
+  if (res.status === 404) return undefined;
+  const generation = res.headers["x-goog-generation"];
   // The range starts at or past the end (an empty object, or offset >= size).
-  const header = res.headers["x-goog-generation"];
-  const generation = Array.isArray(header) ? header[0] : header;
-  if (res.statusCode === 416 && range) {
-    res.resume();
-    return { bytes: new Uint8Array(0), generation };
-  }
-  if (res.statusCode !== 200 && res.statusCode !== 206) throw await statusError(res);
-  const body = await readBody(res);
+  if (res.status === 416 && range) return { bytes: new Uint8Array(0), generation };
+  if (res.status !== 200 && res.status !== 206) throw statusError(res.status, res.body);
+  const body = res.body;
   if (!range) return { bytes: body, generation };
-  if (res.statusCode === 200) return { bytes: body.subarray(range.offset, range.offset + range.length), generation };
-  const m = /^bytes (\d+)-(\d+)\//.exec(String(res.headers["content-range"] ?? ""));
+  if (res.status === 200) return { bytes: body.subarray(range.offset, range.offset + range.length), generation };
+  const m = /^bytes (\d+)-(\d+)\//.exec(res.headers["content-range"] ?? "");
   if (!m || Number(m[1]) !== range.offset || Number(m[2]) - Number(m[1]) + 1 !== body.byteLength) {
     throw new ShortReadError(`${url}: asked bytes ${range.offset}+${range.length}, got ${body.byteLength} as "${res.headers["content-range"]}"`);
   }
   return { bytes: body, generation };
 }
 
-function request(url: string, headers: Record<string, string>): Promise<IncomingMessage> {
-  // The global agents keep connections alive (Node >= 19): one pool per process, nothing held here.
-  const get = url.startsWith("https:") ? https.get : http.get;
-  return new Promise((resolve, reject) => {
-    const req = get(url, { headers }, resolve);
-    req.on("error", reject);
-    // A connection that stalls fails the attempt (ETIMEDOUT: retried), as the client's request timeout does.
-    req.setTimeout(60_000, () => req.destroy(Object.assign(new Error(`${url}: no data for 60 s`), { code: "ETIMEDOUT" })));
-  });
-}
-
-/** The body in one buffer of the announced length; every announced byte must arrive. */
-function readBody(res: IncomingMessage): Promise<Uint8Array> {
-  const announced = res.headers["content-length"] === undefined ? undefined : Number(res.headers["content-length"]);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    const into = announced === undefined ? undefined : Buffer.allocUnsafe(announced);
-    let size = 0;
-    res.on("data", (chunk: Buffer) => {
-      if (into && size + chunk.length <= into.length) chunk.copy(into, size);
-      else chunks.push(chunk);
-      size += chunk.length;
-    });
-    res.on("error", reject);
-    res.on("aborted", () => reject(new ShortReadError(`response aborted after ${size} bytes`)));
-    res.on("end", () => {
-      if (!res.complete || (into && size !== into.length)) return reject(new ShortReadError(`response ended after ${size} of ${announced ?? "?"} bytes`));
-      resolve(into ?? Buffer.concat(chunks, size));
-    });
-  });
-}
-
 /** GCS's JSON error body ({error: {code, message, errors: [{reason}]}}) as a GcsHttpError; the status alone if it is not one. */
-async function statusError(res: IncomingMessage): Promise<GcsHttpError> {
-  const status = res.statusCode ?? 0;
-  let text = "";
-  for await (const chunk of res) if (text.length < 65536) text += (chunk as Buffer).toString("utf8");
+function statusError(status: number, body: Uint8Array): GcsHttpError {
+  const text = Buffer.from(body.buffer, body.byteOffset, Math.min(body.byteLength, 65536)).toString("utf8");
   try {
     const e = (JSON.parse(text) as { error?: { message?: string; errors?: Array<{ reason?: string; message?: string }> } }).error;
     if (e) return new GcsHttpError(status, e.message ?? `HTTP ${status}`, e.errors ?? []);
