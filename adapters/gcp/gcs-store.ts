@@ -1,6 +1,7 @@
 // ObjectStore over a prefix of a GCS bucket (@google-cloud/storage). Same contract as the local FileStore:
 // missing is undefined, keys are plain relative paths, list is sorted. Large objects go up as resumable
-// uploads; reads are one plain GET each (gcs-media.ts: every announced byte arrives, or the read is retried). Retries on 429/5xx and network errors come from the client's retry policy, which storage-clients.ts
+// uploads; reads are one plain GET each (gcs-media.ts: every announced byte arrives, or the read is
+// retried). Retries on 429/5xx and network errors come from the client's retry policy, which storage-clients.ts
 // sets to "retry always": every write here is a pure function of its task, so repeating it is harmless.
 import type { Bucket } from "@google-cloud/storage";
 import { gsUrl } from "../../core/gs-url.js";
@@ -61,6 +62,7 @@ export class GcsStore implements ObjectStore {
    * One download, and the generation GCS answered it with (x-goog-generation: the generation of the bytes
    * sent, the same token listVersions gives), so a reader can tell which version it read.
    */
+  // Always the plain GET, whatever `reads` says: the generation is the response's header.
   async getVersioned(key: string): Promise<VersionedBytes | undefined> {
     const name = this.name(key);
     const read = await readMedia(this.bucket.storage, this.bucket.name, name);

@@ -179,7 +179,8 @@ class Connection {
     this.close();
     if (!p) return;
     const coded = typeof (error as NodeJS.ErrnoException).code === "string";
-    if (p.received === 0 && this.requests > 1 && (error as NodeJS.ErrnoException).code === "ECONNRESET") {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (p.received === 0 && this.requests > 1 && (code === "ECONNRESET" || code === "EPIPE")) {
       return p.reject(new StaleConnectionError(`${p.url}: the kept-alive connection was reset`, "ECONNRESET"));
     }
     p.reject(coded ? error : new HttpGetError(`${p.url}: ${error.message}`, "EPROTO"));
