@@ -13,6 +13,7 @@ import { PubSubQueue, stageTopics } from "../adapters/gcp/pubsub-queue.js";
 import { RunLocator, type LocationPolicy } from "../adapters/gcp/run-locations.js";
 import type { AppDeps } from "./app.js";
 import { CountingRunStore } from "./counting-run-store.js";
+import { ServiceProbe } from "./service-probe.js";
 import { listenHost } from "./listen-host.js";
 import type { Logger } from "./log.js";
 import { countingQueue, zeroCounts, type OperationCounts } from "./operation-counts.js";
@@ -29,6 +30,8 @@ export interface ServiceConfig {
   host: string;
   /** OPERATION_COUNTS_FILE (benches and tests only): count the ports' billed operations, write them here on stop (operation-counts.ts). */
   countsFile?: string;
+  /** EMINGEST_PROBE_FILE: a bench's file for the service's CPU per step (service-probe.ts); unset in production. */
+  probeFile?: string;
 }
 
 /**
@@ -61,7 +64,14 @@ export function serviceConfigFromEnv(env: Readonly<Record<string, string | undef
     port: listenPort(env.PORT),
     host: listenHost(env.HOST, env.K_SERVICE),
     ...(env.OPERATION_COUNTS_FILE ? { countsFile: env.OPERATION_COUNTS_FILE } : {}),
+    ...(env.EMINGEST_PROBE_FILE ? { probeFile: probeFile(env.EMINGEST_PROBE_FILE, env.K_SERVICE) } : {}),
   };
+}
+
+/** The bench's probe runs requests one at a time: a deployed service (K_SERVICE set) refuses it. */
+function probeFile(file: string, cloudRunService: string | undefined): string {
+  if (cloudRunService) throw new PermanentError(`EMINGEST_PROBE_FILE is a bench setting (it runs one request at a time); unset it on Cloud Run service ${cloudRunService}`);
+  return file;
 }
 
 function listenPort(text: string | undefined): number {
@@ -72,16 +82,26 @@ function listenPort(text: string | undefined): number {
 }
 
 
-/** The app's dependencies; with `config.countsFile`, the run store and the queue counted into `counts`. */
-export function buildServiceDeps(config: ServiceConfig, stages: readonly string[], log: Logger, clients?: { storage?: Storage }): AppDeps & { counts?: OperationCounts } {
+/** The app's dependencies; with `config.countsFile`, the run store and the queue counted into `counts`; with `config.probeFile`, CPU charged per step. */
+export function buildServiceDeps(
+  config: ServiceConfig,
+  stages: readonly string[],
+  log: Logger,
+  clients?: { storage?: Storage },
+): AppDeps & { counts?: OperationCounts; probe?: ServiceProbe } {
   const storage = clients?.storage ?? storageClient(config.gcp);
   const counts = config.countsFile ? zeroCounts() : undefined;
-  const store: RunStore = new FirestoreRunStore(firestoreClient(config.gcp), config.runsCollection);
-  const runs = counts ? new CountingRunStore(store, counts.firestore) : store;
-  const locator = new RunLocator(storage, runs, config.policy);
+  const probe = config.probeFile ? new ServiceProbe(config.probeFile) : undefined;
+  const firestore: RunStore = new FirestoreRunStore(firestoreClient(config.gcp), config.runsCollection);
+  const counted = counts ? new CountingRunStore(firestore, counts.firestore) : firestore;
+  const runs = probe ? probe.runs(counted) : counted;
+  const located = new RunLocator(storage, runs, config.policy);
+  const locator = probe ? probe.locator(located) : located;
   const pubsub = new PubSubQueue(pubsubClient(config.gcp), { topics: stageTopics(config.topics) });
   const queue = counts ? countingQueue(pubsub, counts.pubsub) : pubsub;
-  return { runs, locator, queue, log, stages, routerFor: routerCache(locator, runs), ...(counts ? { counts } : {}) };
+  const routes = routerCache(locator, runs);
+  const routerFor = probe ? async (run: string) => probe.router(await routes(run)) : routes;
+  return { runs, locator, queue, log, stages, routerFor, ...(counts ? { counts } : {}), ...(probe ? { probe } : {}) };
 }
 
 /**

@@ -36,7 +36,8 @@ export function startService(name: ServiceName, env: Readonly<Record<string, str
   }
   const log = jsonLogger(io.stdout, name);
   const deps = buildServiceDeps(config, stagesRunBy(name), log);
-  const server = createServer(createApp(deps));
+  const app = createApp(deps);
+  const server = createServer(deps.probe ? deps.probe.serialize(app) : app);
   server.once("error", stop);
   server.listen(config.port, config.host, () => {
     const { address, port } = server.address() as AddressInfo;
@@ -47,6 +48,7 @@ export function startService(name: ServiceName, env: Readonly<Record<string, str
   process.on("SIGTERM", () => {
     server.close(() => {
       if (config.countsFile && deps.counts) writeCounts(config.countsFile, deps.counts);
+      deps.probe?.write();
       io.exit(0);
     });
     server.closeIdleConnections();

@@ -69,8 +69,19 @@ export class FirestoreRunStore implements RunStore {
     });
   }
 
+  /**
+   * The first record of a task is one create() (a single commit that fails if the document exists), the
+   * common case; only a task recorded before (a failed attempt, or a concurrent delivery) takes the
+   * transaction, which keeps a "done" and overwrites a "failed". Either way a done record is never replaced.
+   */
   async recordTask(record: TaskRecord): Promise<boolean> {
     const ref = this.tasks(record.run).doc(checkId(record.id, "task id"));
+    try {
+      await ref.create(toTaskDoc(record));
+      return true;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== ALREADY_EXISTS) throw error;
+    }
     return this.db.runTransaction(async (tx) => {
       const snap = await tx.get(ref);
       if (snap.exists && (snap.data() as TaskDoc).status === "done") return false;

@@ -16,7 +16,7 @@ export function gcsBucketIO(storage: Storage): BucketIO {
   const stores = new Map<string, GcsStore>();
   const store = (bucket: string) => {
     let s = stores.get(bucket);
-    if (!s) stores.set(bucket, (s = new GcsStore(storage.bucket(bucket))));
+    if (!s) stores.set(bucket, (s = new GcsStore(storage.bucket(bucket), { reads: "client" })));
     return s;
   };
   return {

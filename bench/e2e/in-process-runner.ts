@@ -6,7 +6,7 @@ import type { FailedTask, StageRunner } from "../../core/pipeline/stage-runner.j
 import type { TaskMessage, RunStore } from "../../core/ports.js";
 import { recordCompletion } from "../../core/task-completion.js";
 import type { RssSampler } from "./rss-sampler.js";
-import type { StepClock } from "./step-clock.js";
+import { restOf, type StepClock } from "../../core/util/step-clock.js";
 
 export class InProcessRunner implements StageRunner {
   /** stage -> highest RSS (bytes) seen while one of its tasks ran. */
@@ -42,9 +42,4 @@ export class InProcessRunner implements StageRunner {
     this.clock.setStage(this.barrierAfter(stage));
     return failed;
   }
-}
-
-/** The step name for a task's time outside its named steps: for align and bridge that is matching and RANSAC. */
-function restOf(stage: string): string {
-  return stage === "align" || stage === "bridge" ? "match + RANSAC" : `${stage} (rest)`;
 }

@@ -6,7 +6,7 @@
 // 2. Runs the real CLI (`emingest run STACK --out DIR/out-cli --clahe C`) under /usr/bin/time: wall, CPU
 //    seconds (user + system, every thread), peak RSS. This is the number the issue's target is about.
 // 3. Runs the same pipeline in this process, one task at a time, with a StepClock as the tasks' probe and
-//    the stores and run state wrapped by it (core/util/probe.ts; step-clock.ts): CPU seconds per stage and
+//    the stores and run state wrapped by it (core/util/probe.ts; core/util/step-clock.ts): CPU seconds per stage and
 //    per step, peak RSS sampled per task kind (rss-sampler.ts).
 // Input MB = decoded pixel bytes (slices x width x height x bytes per sample) / 1e6, as in the issue.
 // Prints tables and one JSON line (`{"bench":"e2e",...}`).
@@ -25,20 +25,9 @@ import { createTaskRouter } from "../../core/pipeline/task-router.js";
 import { benchPaths, optionReader } from "../support.js";
 import { InProcessRunner } from "./in-process-runner.js";
 import { RssSampler } from "./rss-sampler.js";
-import { clockedRuns, clockedStore, StepClock } from "./step-clock.js";
+import { clockedRuns, clockedStore, gcJson, gcKindsJson, StepClock, storeStep } from "../../core/util/step-clock.js";
 
 const MiB = 1024 * 1024;
-
-/** Which step a store call is, by its key (core/pipeline/keys.ts). */
-function storeStep(where: "source" | "out"): (op: string, key: string) => string {
-  return (op, key) => {
-    if (where === "source") return op === "get" ? "slice read" : "source listing";
-    if (key.startsWith("tmp/render/")) return op === "put" ? "tile write" : op === "get" ? "tile read" : "tmp delete";
-    if (key.startsWith("tmp/features/")) return op === "put" ? "features write" : op === "get" ? "features read" : "tmp delete";
-    if (key.startsWith("ng/")) return op === "put" ? "shard write" : "shard read";
-    return `metadata ${op}`;
-  };
-}
 
 /** The barrier step that runs after a fan-out stage (core/pipeline/stages.ts). */
 function barrierAfter(stage: string): string {
@@ -71,11 +60,13 @@ async function probedRun(stack: string, out: string, clahe: number) {
   const runner = new InProcessRunner(route, runs, clock, rss, barrierAfter);
   const started = performance.now();
   const cpu0 = process.cpuUsage();
+  const stopGc = clock.observeGc();
   try {
     clock.setStage("open run");
     await runIngest({ ...taskDeps, runs }, { config, manifest, runner, progress: silentProgress });
     clock.tick();
   } finally {
+    stopGc();
     await state.close();
     await rss.close();
   }
@@ -146,6 +137,8 @@ async function main(argv: readonly string[]): Promise<void> {
     probed: { wall: probed.wall, cpu: probed.cpu, mbPerCpuS: inputMB / probed.cpu },
     peakRssMiB: Object.fromEntries([...probed.runner.peakRss].map(([k, v]) => [k, Math.round(v / MiB)])),
     stages,
+    gc: gcJson(probed.clock.totals),
+    gcKinds: gcKindsJson(probed.clock.totals),
   };
   console.log(JSON.stringify(summary));
 }

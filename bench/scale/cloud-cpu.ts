@@ -6,8 +6,12 @@
 // polling). The run is started as `gcloud workflows run ingest --data='{"source": ...}'` starts it.
 //   node dist/bench/scale/cloud-cpu.js [--slices 64] [--size 4096] [--clahe 2] [--cube 512|1024] [--dir /tmp/emscale-1g] [--prof PROFDIR]
 // Prints a table and one JSON line. The stack is cached in DIR/stack-NxS. --prof: the services run with
-// node --cpu-prof, writing their profiles to PROFDIR when they exit. --node-options "...": NODE_OPTIONS of the
-// services (e.g. "--max-semi-space-size=64", to see what the garbage collector costs them).
+// node --cpu-prof, writing their profiles to PROFDIR when they exit. --node-args "...": node flags of the
+// services and the local run alike (e.g. "--trace-gc"). --node-options "...": NODE_OPTIONS of the
+// services (e.g. "--max-semi-space-size=64", to see what the garbage collector costs them). --probe: the
+// services run with their probe on (cloud-runtime/service-probe.ts: one request at a time, CPU charged to
+// steps, written to DIR/probe-<service>.json at exit), and bench/e2e/run.js's probed local run of the same
+// stack follows, for a table of CPU-s per step and per stage, local against cloud (step-table.ts).
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -20,6 +24,8 @@ import { waitFor } from "../../test/cloud/support/pipeline.js";
 import { freePort } from "../../test/support/free-port.js";
 import { benchPaths, optionReader } from "../support.js";
 import { emulatorGroups, groupCpuS, processCpuS } from "./proc-cpu.js";
+import { byStage, byStep, cloudProbed, gcByStage, localProbed, printSteps } from "./step-table.js";
+import { SERVICE_NODE_FLAGS } from "../../cloud-runtime/node-flags.js";
 
 const option = optionReader(process.argv.slice(2));
 const slices = Number(option("slices", "64"));
@@ -32,6 +38,12 @@ const CLI = path.join(repoRoot, "dist", "cli", "main.js");
 const BUCKETS = { src: "cpu-src", out: "cpu-out" };
 const prof = option("prof", "");
 const nodeOptions = option("node-options", "");
+// Node/V8 flags on the command line of the services and of the local run alike (for flags NODE_OPTIONS
+// refuses, e.g. "--trace-gc": its lines go to DIR/<service>.log and DIR/local-run.log).
+const nodeArgs = option("node-args", "").split(" ").filter(Boolean);
+const probe = process.argv.includes("--probe");
+// bench/e2e/run.js runs the default config: its cube is the default one.
+if (probe && cube !== 512) throw new Error("--probe compares with bench/e2e's local run, which uses the default cube (512): leave --cube out");
 
 const stack = path.join(dir, `stack-${slices}x${size}`);
 const pngs = () => (existsSync(stack) ? readdirSync(stack).filter((f) => f.endsWith(".png")).sort() : []);
@@ -42,6 +54,7 @@ if (pngs().length !== slices) {
 const inputGB = (slices * size * size) / 1e9;
 const localOut = path.join(dir, "out-local");
 rmSync(localOut, { recursive: true, force: true });
+for (const name of ["align", "emwrite"]) rmSync(probeFileOf(name), { force: true });
 const local = localRun();
 
 const emu = await startEmulators(["pubsub", "firestore", "gcs", "workflows"]);
@@ -136,11 +149,24 @@ try {
   await emu.stop();
 }
 
+if (probe) {
+  // After the services stopped: each wrote its probe file on SIGTERM.
+  const cloud = cloudProbed(["align", "emwrite"].map(probeFileOf));
+  const localSteps = localProbed(path.join(repoRoot, "dist", "bench", "e2e", "run.js"), dir, slices, size, clahe);
+  console.log(`\nprobed, one task at a time: local in-process ${localSteps.cpuS.toFixed(1)} CPU-s (bench/e2e/run.js --skip-cli); load average ${readFileSync("/proc/loadavg", "utf8").trim()}`);
+  printSteps("stage", byStage(localSteps.stages, cloud.stages));
+  printSteps("step (all stages)", byStep(localSteps.stages, cloud.stages));
+  printSteps("GC pauses per stage (in the CPU above)", gcByStage(localSteps.gc, cloud.gc), "s");
+  console.log(`GC pauses by kind: local ${JSON.stringify(localSteps.gcKinds)}; services (align, emwrite) ${JSON.stringify(cloud.gcKinds)}`);
+  console.log(JSON.stringify({ probe: { local: localSteps.stages, cloud: cloud.stages, gc: { local: localSteps.gc, cloud: cloud.gc, localKinds: localSteps.gcKinds, cloudKinds: cloud.gcKinds } } }));
+}
+
 /** The local run of the same stack and config, under /usr/bin/time (CPU = user + system of every thread). */
 function localRun(): { wallS: number; cpuS: number; peakRssMiB: number } {
   const config = path.join(dir, `ingest-cube${cube}.json`);
   writeFileSync(config, JSON.stringify({ cube }));
-  const r = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S %M", process.execPath, CLI, "run", stack, "--out", localOut, "--clahe", String(clahe), "--config", config], { encoding: "utf8" });
+  const r = spawnSync("/usr/bin/time", ["-f", "TIME %e %U %S %M", process.execPath, ...nodeArgs, CLI, "run", stack, "--out", localOut, "--clahe", String(clahe), "--config", config], { encoding: "utf8" });
+  if (nodeArgs.length > 0) writeFileSync(path.join(dir, "local-run.log"), r.stdout);
   if (r.status !== 0) throw new Error(`emingest run failed (${r.status}): ${r.stderr.trim().split("\n").slice(-3).join(" / ")}`);
   const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
   if (!m) throw new Error(`no /usr/bin/time line in: ${r.stderr.slice(-400)}`);
@@ -151,8 +177,8 @@ function localRun(): { wallS: number; cpuS: number; peakRssMiB: number } {
 async function startService(name: "align" | "emwrite"): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const profiling = prof ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(prof), "--cpu-prof-name", `${name}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...profiling, path.join(repoRoot, "dist", "services", name, "server.js")], {
-    env: serviceEnv(emu, port),
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...nodeArgs, ...profiling, path.join(repoRoot, "dist", "services", name, "server.js")], {
+    env: serviceEnv(emu, port, name),
     stdio: ["ignore", openSync(logOf(name), "w"), "inherit"],
   });
   children.push(child);
@@ -161,7 +187,7 @@ async function startService(name: "align" | "emwrite"): Promise<{ url: string; c
   return { url, child };
 }
 
-function serviceEnv(e: Emulators, port: number): Record<string, string> {
+function serviceEnv(e: Emulators, port: number, name: string): Record<string, string> {
   return {
     PATH: process.env.PATH ?? "",
     GOOGLE_CLOUD_PROJECT: e.config.projectId,
@@ -174,7 +200,12 @@ function serviceEnv(e: Emulators, port: number): Record<string, string> {
     PORT: String(port),
     HOST: "127.0.0.1",
     ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
+    ...(probe ? { EMINGEST_PROBE_FILE: probeFileOf(name) } : {}),
   };
+}
+
+function probeFileOf(name: string): string {
+  return path.join(dir, `probe-${name}.json`);
 }
 
 function logOf(name: string): string {
@@ -185,7 +216,8 @@ function logOf(name: string): string {
 function taskStarts(name: string): Record<string, { starts: number; tasks: number }> {
   const byStage: Record<string, { starts: number; ids: Set<string> }> = {};
   for (const line of readFileSync(logOf(name), "utf8").split("\n")) {
-    if (!line.trim()) continue;
+    // Only the service's JSON log lines (V8's --trace-gc, through --node-options, prints plain lines).
+    if (!line.startsWith("{")) continue;
     const entry = JSON.parse(line) as { message?: string; "logging.googleapis.com/labels"?: { stage?: string; task?: string } };
     const labels = entry["logging.googleapis.com/labels"];
     if (!labels?.stage || !labels.task || !String(entry.message).endsWith(" started")) continue;

@@ -17,6 +17,7 @@ import { startExecutionsShim, type ExecutionsShim } from "./support/executions-s
 import { listen, localRun, makeStack, readBucketTree, readTree, uploadFolder, waitFor, waitForExecution, type Listening } from "./support/pipeline.js";
 import { freePort } from "../support/free-port.js";
 import { sameRunObject } from "../support/run-bytes.js";
+import { SERVICE_NODE_FLAGS } from "../../cloud-runtime/node-flags.js";
 
 let emu: Emulators;
 let work: string;
@@ -26,7 +27,7 @@ const children = new Set<ChildProcess>();
 
 /** services/emwrite as its own process, started the way Cloud Run starts it (its wiring file, env config). */
 function startEmwrite(port: number, onLine: (line: Record<string, unknown>) => void): ChildProcess {
-  const child = spawn(process.execPath, [path.join(REPO, "dist", "services", "emwrite", "server.js")], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, path.join(REPO, "dist", "services", "emwrite", "server.js")], {
     env: {
       PATH: process.env.PATH,
       GOOGLE_CLOUD_PROJECT: emu.config.projectId,

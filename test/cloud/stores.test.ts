@@ -80,6 +80,54 @@ test("GcsStore retries 429 and 503 with backoff and then succeeds", async (t) =>
   assert.deepEqual(seen, [503, 429]);
 });
 
+test("GcsStore: a download cut short is retried and never returned short; a range answered with other bytes is refused", async (t) => {
+  // A proxy in front of fake-gcs-server that, while `cut` says so, forwards a download's headers (its full
+  // Content-Length) and only half its body, then drops the connection; `shiftRange` moves a range's start.
+  const target = new URL(emu.env.STORAGE_API_ENDPOINT);
+  let cut = 0;
+  let shiftRange = false;
+  const proxy: Server = createServer((req, res) => {
+    const headers = { ...req.headers };
+    if (shiftRange && typeof headers.range === "string") headers.range = headers.range.replace(/bytes=(\d+)/, (_, a: string) => `bytes=${Number(a) + 1}`);
+    const upstream = request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      const media = req.method === "GET" && /alt=media/.test(req.url ?? "");
+      if (!media || cut === 0) return up.pipe(res);
+      cut -= 1;
+      const announced = Number(up.headers["content-length"]);
+      let sent = 0;
+      up.on("data", (chunk: Buffer) => {
+        if (sent >= announced / 2) return;
+        res.write(chunk.subarray(0, Math.max(0, Math.floor(announced / 2) - sent)));
+        sent += chunk.length;
+        if (sent >= announced / 2) res.socket?.destroy();
+      });
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+  t.after(() => proxy.close());
+  const port = (proxy.address() as AddressInfo).port;
+  await storageClient(emu.config).createBucket("short");
+  const retrying = storageClient({ ...emu.config, storageEndpoint: `http://127.0.0.1:${port}` });
+  const store = new GcsStore(retrying.bucket("short"));
+  const bytes = new Uint8Array(2_000_000).map((_, i) => (i * 13) % 251);
+  await store.put("slab", bytes);
+  cut = 1;
+  assert.deepEqual(Buffer.from((await store.get("slab"))!), Buffer.from(bytes), "the cut download was retried whole");
+  cut = 1;
+  assert.deepEqual(Buffer.from((await store.getRange("slab", 1000, 500_000))!), Buffer.from(bytes.subarray(1000, 501_000)));
+  assert.equal(cut, 0, "each read was cut once");
+  // Cut on every attempt: the read fails, it does not hand back the bytes that came.
+  const once = storageClient({ ...emu.config, storageEndpoint: `http://127.0.0.1:${port}` });
+  once.retryOptions.maxRetries = 1;
+  once.retryOptions.retryDelayMultiplier = 0.01;
+  cut = 2;
+  await assert.rejects(new GcsStore(once.bucket("short")).get("slab"), /ended after|aborted/);
+  shiftRange = true;
+  await assert.rejects(new GcsStore(once.bucket("short")).getRange("slab", 1000, 500), /asked bytes 1000\+500/);
+});
+
 test("run store contract: FirestoreRunStore on the Firestore emulator", async (t) => {
   const db = firestoreClient(emu.config);
   t.after(() => db.terminate());

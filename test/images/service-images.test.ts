@@ -16,6 +16,7 @@ import { apply, compose, corners, IDENTITY, invert, type Affine } from "../../co
 import { stepAbout } from "../../core/sample/index.js";
 import { REPO } from "../cloud/support/emulators.js";
 import { cleanUp, freePort, startDocker, waitHealthy, type Docker, type ImageName } from "./support/docker.js";
+import { SERVICE_NODE_FLAGS } from "../../cloud-runtime/node-flags.js";
 
 const exec = promisify(execFile);
 const SERVICES = ["align", "emwrite"] as const;
@@ -67,7 +68,7 @@ for (const service of SERVICES) {
     assert.equal(await docker.cli(["exec", c.id, "id", "-u"]), "1000");
     assert.equal(await docker.cli(["exec", c.id, "id", "-un"]), "node");
     const pid1 = (await docker.cli(["exec", c.id, "cat", "/proc/1/cmdline"])).split("\0").filter(Boolean);
-    assert.deepEqual(pid1, ["node", `dist/services/${service}/server.js`], "node is PID 1, so Cloud Run's SIGTERM reaches it");
+    assert.deepEqual(pid1, ["node", ...SERVICE_NODE_FLAGS, `dist/services/${service}/server.js`], "node is PID 1 (so Cloud Run's SIGTERM reaches it), with cloud-runtime/node-flags.ts's flags");
     const status = (await docker.cli(["exec", c.id, "cat", "/proc/1/status"])).split("\n").find((l) => l.startsWith("Uid:"));
     assert.match(status ?? "", /^Uid:\s+1000\s+1000\s+1000\s+1000$/);
     const keepAlive = await idleKeepAlive(port);

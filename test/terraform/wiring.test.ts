@@ -13,6 +13,7 @@ import { FAN_OUT, PIPELINE, SERVICES, STAGES, stagesRunBy } from "../../core/pip
 import { serviceConfigFromEnv } from "../../cloud-runtime/service-deps.js";
 import { STEP_NAMES } from "../../cloud-runtime/step-args.js";
 import { envReads, importClosure, postRoutes, read, startedService, workflowEnvReads, workflowSequence } from "./support/runtime-source.js";
+import { SERVICE_NODE_FLAGS } from "../../cloud-runtime/node-flags.js";
 
 let cached: Promise<TerraformConfig> | undefined;
 const config = () => (cached ??= loadConfig());
@@ -34,6 +35,7 @@ const NOT_SET: Record<string, string> = {
   K_SERVICE: "Cloud Run sets it: the service then listens on every interface",
   GCLOUD_PROJECT: "an alias of GOOGLE_CLOUD_PROJECT, which is set",
   EMULATOR_PROJECT: "emulators only",
+  EMINGEST_PROBE_FILE: "benches only: the per-step CPU probe (cloud-runtime/service-probe.ts), refused on Cloud Run",
   STORAGE_API_ENDPOINT: "emulators only (fake-gcs-server)",
   FIRESTORE_EMULATOR_HOST: "emulators only",
   PUBSUB_EMULATOR_HOST: "emulators only",
@@ -318,7 +320,7 @@ test("align and emwrite are built from services/Dockerfile with their SERVICE, f
   for (const service of TASK_SERVICES) assert.ok(accepts(service), `services/Dockerfile refuses SERVICE=${service}`);
   for (const typo of ["", "fiji", "Align", "emwrite2", "align emwrite"]) assert.ok(!accepts(typo), `services/Dockerfile accepts SERVICE=${JSON.stringify(typo)}`);
   const cmd = JSON.parse(/^CMD (\[.*\])$/m.exec(runtime)?.[1] ?? "[]") as string[];
-  assert.deepEqual(cmd, ["sh", "-c", "exec node dist/services/$SERVICE/server.js"]);
+  assert.deepEqual(cmd, ["sh", "-c", ["exec node", ...SERVICE_NODE_FLAGS, "dist/services/$SERVICE/server.js"].join(" ")], "the services run with cloud-runtime/node-flags.ts's flags");
   for (const service of TASK_SERVICES) {
     const entry = `services/${service}/server.ts`;
     assert.ok(existsSync(path.join(repoRoot, entry)), `SERVICE=${service} runs dist/services/${service}/server.js, but there is no ${entry}`);
