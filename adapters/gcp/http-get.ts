@@ -178,12 +178,9 @@ class Connection {
     const p = this.take();
     this.close();
     if (!p) return;
-    const coded = typeof (error as NodeJS.ErrnoException).code === "string";
     const code = (error as NodeJS.ErrnoException).code;
-    if (p.received === 0 && this.requests > 1 && (code === "ECONNRESET" || code === "EPIPE")) {
-      return p.reject(new StaleConnectionError(`${p.url}: the kept-alive connection was reset`, "ECONNRESET"));
-    }
-    p.reject(coded ? error : new HttpGetError(`${p.url}: ${error.message}`, "EPROTO"));
+    if (this.stale(p) && (code === "ECONNRESET" || code === "EPIPE")) return p.reject(new StaleConnectionError(`${p.url}: the kept-alive connection was reset`, "ECONNRESET"));
+    p.reject(typeof code === "string" ? error : new HttpGetError(`${p.url}: ${error.message}`, "EPROTO"));
   }
 
   /** The server closed the connection: a body delimited by the close is whole; any other answer is cut short. */
@@ -193,8 +190,13 @@ class Connection {
     if (!p) return;
     const whole = p.parser.endOfStream();
     if (whole) return p.resolve(whole);
-    if (p.received === 0 && this.requests > 1) return p.reject(new StaleConnectionError(`${p.url}: the kept-alive connection was closed`, "ECONNRESET"));
+    if (this.stale(p)) return p.reject(new StaleConnectionError(`${p.url}: the kept-alive connection was closed`, "ECONNRESET"));
     p.reject(new HttpGetError(`${p.url}: the response ended after ${p.parser.progress()} (the connection closed)`, "ECONNRESET"));
+  }
+
+  /** A request on a reused connection that got no byte back: the server may have dropped the connection before it. */
+  private stale(p: Pending): boolean {
+    return p.received === 0 && this.requests > 1;
   }
 
   private take(): Pending | undefined {
@@ -212,6 +214,7 @@ export class ResponseParser {
   private version = "";
   private headers: Record<string, string> = {};
   private body: Uint8Array | undefined;
+  /** Bytes of a Content-Length body received so far. */
   private filled = 0;
   private chunks: Buffer[] = [];
   private mode: "head" | "length" | "chunked" | "close" | "done" = "head";
@@ -275,7 +278,6 @@ export class ResponseParser {
   endOfStream(): GetResponse | undefined {
     if (this.mode !== "close") return undefined;
     this.body = Buffer.concat(this.chunks);
-    this.filled = this.body.byteLength;
     return this.done();
   }
 
@@ -342,7 +344,6 @@ export class ResponseParser {
       } else if (line === "") {
         if (at < n) throw new HttpGetError(`${n - at} bytes after the last chunk`, "EPROTO");
         this.body = Buffer.concat(this.chunks);
-        this.filled = this.body.byteLength;
         return this.done();
       }
     }
