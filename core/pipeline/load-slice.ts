@@ -30,11 +30,16 @@ export async function loadSlice(deps: TaskDeps, manifest: RunManifest, z: number
   const probe = deps.probe ?? NO_PROBE;
   const name = `${deps.sourceName}/${slice.key}`;
   const { image, tag } = await loadDownsampled(deps.source, name, slice.key, manifest.config, manifest.sourceWidth, manifest.sourceHeight, probe, expected);
-  if (!isGray16(image)) return { image, tag };
+  return { image: windowed(image, manifest, probe), tag };
+}
+
+/** 16-bit to 8: by the stack's window when the manifest has one, else by the slice's own percentiles. */
+function windowed(image: Gray8 | Gray16, manifest: RunManifest, probe: Probe): Gray8 {
+  if (!isGray16(image)) return image;
   const bounds = manifest.window16Bounds;
-  if (bounds) return { image: probe.stepSync("window16", () => windowBetween(image, ...bounds)), tag };
+  if (bounds) return probe.stepSync("window16", () => windowBetween(image, ...bounds));
   const [low, high] = manifest.config.window16;
-  return { image: probe.stepSync("window16", () => windowTo8(image, low, high)), tag };
+  return probe.stepSync("window16", () => windowTo8(image, low, high));
 }
 
 /** Decoded and downsampled, before any window; the size is checked against the run's. */
@@ -61,8 +66,11 @@ export async function loadDownsampled(
   if (image.width !== width || image.height !== height) {
     throw new PermanentError(`${name}: is ${image.width}x${image.height}, the run expects ${width}x${height}`);
   }
-  const f = config.downsample;
-  if (f === 1) return { image, tag };
-  if (isGray16(image)) return { image: probe.stepSync("downsample", () => boxDownsample2d(image.data, image.width, image.height, f, (n) => new Uint16Array(n))), tag };
-  return { image: probe.stepSync("downsample", () => boxDownsample2d(image.data, image.width, image.height, f, (n) => new Uint8Array(n))), tag };
+  return { image: downsampled(image, config.downsample, probe), tag };
+}
+
+function downsampled(image: Gray8 | Gray16, f: number, probe: Probe): Gray8 | Gray16 {
+  if (f === 1) return image;
+  if (isGray16(image)) return probe.stepSync("downsample", () => boxDownsample2d(image.data, image.width, image.height, f, (n) => new Uint16Array(n)));
+  return probe.stepSync("downsample", () => boxDownsample2d(image.data, image.width, image.height, f, (n) => new Uint8Array(n)));
 }
