@@ -25,7 +25,7 @@ import { freePort } from "../../test/support/free-port.js";
 import { benchPaths, optionReader } from "../support.js";
 import { emulatorGroups, groupCpuS, processCpuS } from "./proc-cpu.js";
 import { byStage, byStep, cloudProbed, gcByStage, localProbed, printSteps } from "./step-table.js";
-import { SERVICE_NODE_FLAGS } from "../../cloud-runtime/node-flags.js";
+import { serviceNodeArgs } from "../../cloud-runtime/node-flags.js";
 
 const option = optionReader(process.argv.slice(2));
 const slices = Number(option("slices", "64"));
@@ -177,7 +177,7 @@ function localRun(): { wallS: number; cpuS: number; peakRssMiB: number } {
 async function startService(name: "align" | "emwrite"): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const profiling = prof ? ["--cpu-prof", "--cpu-prof-dir", path.resolve(prof), "--cpu-prof-name", `${name}.cpuprofile`] : [];
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...nodeArgs, ...profiling, path.join(repoRoot, "dist", "services", name, "server.js")], {
+  const child = spawn(process.execPath, [...nodeArgs, ...profiling, ...serviceNodeArgs(name)], {
     env: serviceEnv(emu, port, name),
     stdio: ["ignore", openSync(logOf(name), "w"), "inherit"],
   });

@@ -12,12 +12,12 @@ import { executionsClient } from "../../adapters/gcp/workflow-starter.js";
 import { stagesRunBy } from "../../core/pipeline/stages.js";
 import { createApp } from "../../cloud-runtime/app.js";
 import { buildServiceDeps, type ServiceConfig } from "../../cloud-runtime/service-deps.js";
-import { REPO, startEmulators, type Emulators } from "./support/emulators.js";
+import { startEmulators, type Emulators } from "./support/emulators.js";
 import { startExecutionsShim, type ExecutionsShim } from "./support/executions-shim.js";
 import { listen, localRun, makeStack, readBucketTree, readTree, uploadFolder, waitFor, waitForExecution, type Listening } from "./support/pipeline.js";
 import { freePort } from "../support/free-port.js";
 import { sameRunObject } from "../support/run-bytes.js";
-import { SERVICE_NODE_FLAGS } from "../../cloud-runtime/node-flags.js";
+import { serviceNodeArgs } from "../../cloud-runtime/node-flags.js";
 
 let emu: Emulators;
 let work: string;
@@ -27,7 +27,7 @@ const children = new Set<ChildProcess>();
 
 /** services/emwrite as its own process, started the way Cloud Run starts it (its wiring file, env config). */
 function startEmwrite(port: number, onLine: (line: Record<string, unknown>) => void): ChildProcess {
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, path.join(REPO, "dist", "services", "emwrite", "server.js")], {
+  const child = spawn(process.execPath, serviceNodeArgs("emwrite"), {
     env: {
       PATH: process.env.PATH,
       GOOGLE_CLOUD_PROJECT: emu.config.projectId,

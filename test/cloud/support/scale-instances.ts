@@ -11,9 +11,8 @@ import type { OperationCounts } from "../../../cloud-runtime/operation-counts.js
 import type { ServiceName } from "../../../core/pipeline/stages.js";
 import { processCpuS } from "../../../bench/scale/proc-cpu.js";
 import { freePort } from "../../support/free-port.js";
-import { REPO } from "./emulators.js";
 import { waitFor } from "./pipeline.js";
-import { SERVICE_NODE_FLAGS } from "../../../cloud-runtime/node-flags.js";
+import { serviceNodeArgs } from "../../../cloud-runtime/node-flags.js";
 
 export interface InstanceReport {
   service: ServiceName;
@@ -41,7 +40,7 @@ export async function startInstances(service: ServiceName, count: number, dir: s
       const port = await freePort();
       const countsFile = path.join(dir, `${service}-${i}.counts.json`);
       const logFile = path.join(dir, `${service}-${i}.log`);
-      const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, path.join(REPO, "dist", "services", service, "server.js")], {
+      const child = spawn(process.execPath, serviceNodeArgs(service), {
         env: { ...env, PORT: String(port), HOST: "127.0.0.1", OPERATION_COUNTS_FILE: countsFile },
         stdio: ["ignore", openSync(logFile, "w"), "inherit"],
       });

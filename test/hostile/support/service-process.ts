@@ -2,9 +2,7 @@
 // either fails to start (exit code and stderr) or logs where it listens (the address it really bound,
 // from its "listening" log line) and is stopped with SIGTERM.
 import { spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
-import { repoRoot } from "../../support/python.js";
-import { SERVICE_NODE_FLAGS } from "../../../cloud-runtime/node-flags.js";
+import { serviceNodeArgs } from "../../../cloud-runtime/node-flags.js";
 
 export interface Started {
   child: ChildProcess;
@@ -20,7 +18,7 @@ export interface Refused {
 }
 
 export function startService(name: "align" | "emwrite", env: NodeJS.ProcessEnv): Promise<Started | Refused> {
-  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, path.join(repoRoot, "dist", "services", name, "server.js")], { stdio: ["ignore", "pipe", "pipe"], env });
+  const child = spawn(process.execPath, serviceNodeArgs(name), { stdio: ["ignore", "pipe", "pipe"], env });
   let stdout = "";
   let stderr = "";
   const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
