@@ -10,6 +10,7 @@ import { FIJI_STAGE, pendingFijiTasks, planFijiBatch } from "../core/fiji/batch.
 import { CommandLineError, splitCommandLine } from "../core/fiji/command-line.js";
 import type { FijiPolicy } from "../core/fiji/request.js";
 import type { RunStore, TaskQueue } from "../core/ports.js";
+import { firestoreRunsAt, pubsubQueueAt } from "./cloud-store.js";
 import { parseFlags, UsageError } from "./usage-error.js";
 
 export interface FijiBatchCommand {
@@ -172,17 +173,10 @@ export interface FijiBatchIo {
 
 /** The command: Firestore run state, Pub/Sub topic cmd.topic. Returns the exit code. */
 export async function fijiBatchCommand(cmd: FijiBatchCommand, gcp: GcpConfig, io: FijiBatchIo): Promise<number> {
-  // The Google Cloud clients load only for the command that talks to the cloud (they cost a local run ~1 CPU-s of start-up).
-  const [{ firestoreClient, pubsubClient }, { FirestoreRunStore }, { PubSubQueue }] = await Promise.all([
-    import("../adapters/gcp/clients.js"),
-    import("../adapters/gcp/firestore-run-store.js"),
-    import("../adapters/gcp/pubsub-queue.js"),
-  ]);
-  const db = firestoreClient(gcp);
-  const pubsub = pubsubClient(gcp);
-  const queue = new PubSubQueue(pubsub, { topics: { [FIJI_STAGE]: cmd.topic } });
+  const firestore = await firestoreRunsAt(gcp, cmd.collection);
+  const pubsub = await pubsubQueueAt(gcp, { [FIJI_STAGE]: cmd.topic });
   try {
-    const r = await fijiBatch(cmd, { runs: new FirestoreRunStore(db, cmd.collection), queue });
+    const r = await fijiBatch(cmd, { runs: firestore.runs, queue: pubsub.queue });
     if (cmd.json) io.write(`${JSON.stringify(r, null, 1)}\n`);
     else {
       const skipped = [r.skippedDone && `${r.skippedDone} already done`, r.skippedFailed && `${r.skippedFailed} failed (--retry-failed runs them again)`].filter(Boolean);
@@ -192,8 +186,7 @@ export async function fijiBatchCommand(cmd: FijiBatchCommand, gcp: GcpConfig, io
     }
     return 0;
   } finally {
-    await queue.close();
     await pubsub.close();
-    await db.terminate();
+    await firestore.close();
   }
 }

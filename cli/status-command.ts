@@ -5,6 +5,7 @@ import type { FirestoreRunStore } from "../adapters/gcp/firestore-run-store.js";
 import type { RunRecord, TaskRecord } from "../core/ports.js";
 import type { RunDetails } from "../core/run-details.js";
 import { STAGES } from "../core/pipeline/stages.js";
+import { firestoreRunsAt } from "./cloud-store.js";
 import { parseFlags, UsageError } from "./usage-error.js";
 
 export interface StatusCommand {
@@ -114,10 +115,7 @@ export interface StatusIo {
 
 /** Returns the exit code: 0 done (or still running without --watch), 1 failed or unknown run. */
 export async function statusCommand(cmd: StatusCommand, gcp: GcpConfig, io: StatusIo): Promise<number> {
-  // The Google Cloud clients load only for the command that talks to the cloud (they cost a local run ~1 CPU-s of start-up).
-  const [{ firestoreClient }, { FirestoreRunStore }] = await Promise.all([import("../adapters/gcp/clients.js"), import("../adapters/gcp/firestore-run-store.js")]);
-  const db = firestoreClient(gcp);
-  const store = new FirestoreRunStore(db, cmd.collection);
+  const { runs: store, close } = await firestoreRunsAt(gcp, cmd.collection);
   const sleep = io.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   try {
     let previous: StatusSnapshot | undefined;
@@ -135,6 +133,6 @@ export async function statusCommand(cmd: StatusCommand, gcp: GcpConfig, io: Stat
       await sleep(cmd.interval * 1000);
     }
   } finally {
-    await db.terminate();
+    await close();
   }
 }
