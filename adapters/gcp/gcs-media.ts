@@ -1,7 +1,8 @@
 // Object bytes from GCS in one plain GET of the JSON API's media URL (http-get.ts: kept-alive sockets, the
-// body copied once), for GcsStore's get and getRange. Why not the client's download(): its request and stream stack costs this process ~1 CPU-ms per
-// request and ~1 CPU-s per GB more than a plain GET of the same bytes (BENCHMARKS.md "The orchestration
-// overhead", 2026-12-01 evening), and a pyramid task makes one ranged get per slice it spans.
+// body copied once), for GcsStore's get, getVersioned and getRange. Why not the client's download(): its
+// request and stream stack costs this process ~1 CPU-ms per request and ~1 CPU-s per GB more than a plain
+// GET of the same bytes (BENCHMARKS.md "The orchestration overhead", 2026-12-01 evening), and a pyramid task
+// makes one ranged get per slice it spans.
 // What stays the client's: the endpoint, the credentials (authorizeRequest, refreshed as it refreshes them;
 // none for an emulator endpoint, as the client does), the retry policy's numbers (storage.retryOptions).
 // Invariants: the bytes returned are the stored bytes (Accept-Encoding: gzip, no transcoding, as

@@ -216,7 +216,7 @@ function logOf(name: string): string {
 function taskStarts(name: string): Record<string, { starts: number; tasks: number }> {
   const byStage: Record<string, { starts: number; ids: Set<string> }> = {};
   for (const line of readFileSync(logOf(name), "utf8").split("\n")) {
-    // Only the service's JSON log lines (V8's --trace-gc, through --node-options, prints plain lines).
+    // Only the service's JSON log lines (V8's --trace-gc, through --node-args, prints plain lines).
     if (!line.startsWith("{")) continue;
     const entry = JSON.parse(line) as { message?: string; "logging.googleapis.com/labels"?: { stage?: string; task?: string } };
     const labels = entry["logging.googleapis.com/labels"];
